@@ -1,0 +1,214 @@
+//! The CV3 platform: sends a batch as one `CV3Data` call and reads one result per entry.
+
+use orderstatus::config::Account;
+use orderstatus::http::{HttpClient, HttpResponse};
+use orderstatus::ledger::LedgerRecord;
+use orderstatus::message::{PlatformName, StatusMessage};
+use orderstatus::platform::{Action, Platform, RejectReason, Unit, UnitResult};
+use orderstatus::validate::InvalidMessage;
+use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
+
+use crate::mapping::{self, Cv3Payload};
+use crate::request::{Credentials, DEFAULT_SOAP_ACTION, inner_document, soap_envelope};
+use crate::response::{Cv3Answer, excerpt, is_auth_error, names_order, read_response};
+use crate::settings::{self, Cv3Settings};
+
+/// The CV3 platform client; one per container.
+#[derive(Debug, Clone)]
+pub struct Cv3 {
+    http: HttpClient,
+}
+
+impl Cv3 {
+    pub fn new(http: HttpClient) -> Self {
+        Self { http }
+    }
+
+    /// The exact request body for a batch (what `upload` sends).
+    pub fn request_body(account: &Account<Cv3Settings>, batch: &[&Cv3Payload]) -> Vec<u8> {
+        let settings = &account.settings;
+        let credentials = Credentials {
+            user: &settings.user,
+            pass: settings.pass.expose(),
+            service_id: settings.service_id.expose(),
+        };
+        soap_envelope(&inner_document(credentials, batch))
+    }
+
+    pub fn soap_action(account: &Account<Cv3Settings>) -> &str {
+        account
+            .settings
+            .soap_action
+            .as_deref()
+            .unwrap_or(DEFAULT_SOAP_ACTION)
+    }
+
+    /// One call; results per entry, or `None` when an error names no entry of a larger batch.
+    async fn call(&self, account: &Account<Cv3Settings>, batch: &[&Cv3Payload]) -> Option<Vec<UnitResult>> {
+        let body = Self::request_body(account, batch);
+        let action = Self::soap_action(account);
+        let sent = self
+            .http
+            .send(|client| {
+                client
+                    .post(account.base_url.clone())
+                    .header(CONTENT_TYPE, "text/xml; charset=utf-8")
+                    .header("SOAPAction", format!("\"{action}\""))
+                    .body(body.clone())
+            })
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => return Some(all(batch, UnitResult::transient(format!("CV3 unreachable: {e}")))),
+        };
+        read_results(account, batch, &response)
+    }
+}
+
+/// Classifies one HTTP response into per-entry results.
+fn read_results(
+    account: &Account<Cv3Settings>,
+    batch: &[&Cv3Payload],
+    response: &HttpResponse,
+) -> Option<Vec<UnitResult>> {
+    let auth = |detail: &str| {
+        UnitResult::rejected(
+            RejectReason::Auth,
+            format!(
+                "CV3 refused the login ({detail}): check user, pass and service_id in the account {:?} secret; CV3 rotates API passwords",
+                account.name
+            ),
+        )
+    };
+    if matches!(response.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        return Some(all(batch, auth(&format!("HTTP {}", response.status))));
+    }
+    let answer = read_response(&response.body);
+    if response.is_transient() {
+        let detail = match &answer {
+            Cv3Answer::Fault { message, .. } => message.clone(),
+            _ => excerpt(&response.body),
+        };
+        return Some(all(
+            batch,
+            UnitResult::transient(format!("CV3 answered HTTP {} after {} attempt(s): {detail}", response.status, response.attempts)),
+        ));
+    }
+    if !response.status.is_success() {
+        return Some(all(
+            batch,
+            UnitResult::rejected(
+                RejectReason::Platform,
+                format!("CV3 answered HTTP {}: {}", response.status, excerpt(&response.body)),
+            ),
+        ));
+    }
+    match answer {
+        Cv3Answer::Garbage { problem } => Some(all(
+            batch,
+            UnitResult::transient(format!("CV3 answer unreadable: {problem}")),
+        )),
+        Cv3Answer::Fault { code, message } if is_auth_error(&message) => {
+            Some(all(batch, auth(&format!("SOAP fault {code}: {message}"))))
+        }
+        Cv3Answer::Fault { code, message } if code.ends_with("Server") => Some(all(
+            batch,
+            UnitResult::transient(format!("CV3 SOAP fault {code}: {message}")),
+        )),
+        Cv3Answer::Fault { code, message } => errors_to_results(batch, &[format!("SOAP fault {code}: {message}")]),
+        Cv3Answer::Document { errors } => {
+            if let Some(error) = errors.iter().find(|e| is_auth_error(e)) {
+                return Some(all(batch, auth(error)));
+            }
+            errors_to_results(batch, &errors)
+        }
+    }
+}
+
+/// Maps `<error>` texts to the entries they name; `None` if one names no entry of a batch of
+/// several (so the caller can isolate the culprit).
+fn errors_to_results(batch: &[&Cv3Payload], errors: &[String]) -> Option<Vec<UnitResult>> {
+    let mut results = vec![UnitResult::Accepted { reference: None }; batch.len()];
+    for error in errors {
+        let named: Vec<usize> = batch
+            .iter()
+            .enumerate()
+            .filter(|(_, payload)| names_order(error, payload.order_id()))
+            .map(|(i, _)| i)
+            .collect();
+        if named.is_empty() {
+            if batch.len() > 1 {
+                return None;
+            }
+            results[0] = UnitResult::rejected(RejectReason::Platform, format!("CV3: {error}"));
+        }
+        for i in named {
+            results[i] = UnitResult::rejected(RejectReason::Platform, format!("CV3: {error}"));
+        }
+    }
+    Some(results)
+}
+
+fn all(batch: &[&Cv3Payload], result: UnitResult) -> Vec<UnitResult> {
+    vec![result; batch.len()]
+}
+
+impl Platform for Cv3 {
+    type Settings = Cv3Settings;
+    type Payload = Cv3Payload;
+
+    const NAME: PlatformName = PlatformName::Cv3;
+    const DEFAULT_BATCH_SIZE: usize = 100;
+    const MAX_BATCH_SIZE: usize = 1000;
+
+    fn check_settings(settings: &Cv3Settings) -> Result<(), String> {
+        settings::check(settings)
+    }
+
+    fn map(
+        &self,
+        message: &StatusMessage,
+        account: &Account<Cv3Settings>,
+    ) -> Result<Vec<Unit<Cv3Payload>>, InvalidMessage> {
+        mapping::map(message, account)
+    }
+
+    fn prepare(&self, unit: &mut Unit<Cv3Payload>, prior: Option<&LedgerRecord>) {
+        let first_time = match (&unit.tracking, prior) {
+            (Some(tracking), Some(prior)) => !prior.has_uploaded_tracking(tracking),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if let Action::Upload(Cv3Payload::Status(entry)) = &mut unit.action {
+            entry.tracking_notification = first_time;
+        }
+    }
+
+    async fn upload(&self, account: &Account<Cv3Settings>, batch: &[&Cv3Payload]) -> Vec<UnitResult> {
+        let mut batch_for_notification: Vec<Cv3Payload>;
+        let batch: Vec<&Cv3Payload> = if account.settings.tracking_notification {
+            batch.to_vec()
+        } else {
+            batch_for_notification = batch.iter().map(|p| (*p).clone()).collect();
+            for payload in &mut batch_for_notification {
+                if let Cv3Payload::Status(entry) = payload {
+                    entry.tracking_notification = false;
+                }
+            }
+            batch_for_notification.iter().collect()
+        };
+        if let Some(results) = self.call(account, &batch).await {
+            return results;
+        }
+        // An error named no order: send each entry alone so that one bad entry cannot take
+        // its neighbours to the dead-letter queue.
+        tracing::info!(entries = batch.len(), "CV3 error named no order; isolating entries");
+        let mut results = Vec::with_capacity(batch.len());
+        for payload in &batch {
+            let single = self.call(account, std::slice::from_ref(payload)).await;
+            results.extend(single.unwrap_or_else(|| vec![UnitResult::transient("CV3 answer unreadable")]));
+        }
+        results
+    }
+}

@@ -1,0 +1,134 @@
+//! A batch of CV3 entries → one SOAP 1.1 `CV3Data(data)` request.
+//!
+//! `data` is the base64 of the inner `<CV3Data version="2.0">` document, which carries the
+//! credentials in `<authenticate>`, confirmations in `<confirm>` and status updates in
+//! `<orders>`. Both documents are written with quick-xml's writer, so every value is escaped.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+use crate::mapping::{Cv3Payload, StatusEntry};
+
+pub const SOAP_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub const SOAP_ENCODING: &str = "http://schemas.xmlsoap.org/soap/encoding/";
+pub const CV3_BODY_NS: &str = "http://soapinterop.org/";
+/// The WSDL's soapAction for `CV3Data`.
+pub const DEFAULT_SOAP_ACTION: &str = "https://service.commercev3.com/index.php/CV3Data";
+
+/// The `<authenticate>` values. The CLI's `render` passes redacted ones.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    pub user: &'a str,
+    pub pass: &'a str,
+    pub service_id: &'a str,
+}
+
+type XmlResult = Result<(), std::io::Error>;
+
+/// The inner `<CV3Data version="2.0">` document for one batch.
+pub fn inner_document(credentials: Credentials<'_>, batch: &[&Cv3Payload]) -> Vec<u8> {
+    let mut writer = Writer::new(Vec::with_capacity(256 + batch.len() * 200));
+    // Writing into a Vec cannot fail.
+    let _ = write_inner(&mut writer, credentials, batch);
+    writer.into_inner()
+}
+
+fn write_inner(writer: &mut Writer<Vec<u8>>, credentials: Credentials<'_>, batch: &[&Cv3Payload]) -> XmlResult {
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    writer.write_event(Event::Start(BytesStart::new("CV3Data").with_attributes([("version", "2.0")])))?;
+    start(writer, "request")?;
+    start(writer, "authenticate")?;
+    text_element(writer, "user", credentials.user)?;
+    text_element(writer, "pass", credentials.pass)?;
+    text_element(writer, "serviceID", credentials.service_id)?;
+    end(writer, "authenticate")?;
+    end(writer, "request")?;
+
+    let confirmations: Vec<&str> = batch
+        .iter()
+        .filter_map(|p| match p {
+            Cv3Payload::Confirm { order_id } => Some(order_id.as_str()),
+            Cv3Payload::Status(_) => None,
+        })
+        .collect();
+    if !confirmations.is_empty() {
+        start(writer, "confirm")?;
+        start(writer, "orderConfirm")?;
+        for order_id in confirmations {
+            text_element(writer, "orderConf", order_id)?;
+        }
+        end(writer, "orderConfirm")?;
+        end(writer, "confirm")?;
+    }
+
+    let statuses: Vec<&StatusEntry> = batch
+        .iter()
+        .filter_map(|p| match p {
+            Cv3Payload::Status(entry) => Some(entry),
+            Cv3Payload::Confirm { .. } => None,
+        })
+        .collect();
+    if !statuses.is_empty() {
+        start(writer, "orders")?;
+        for entry in statuses {
+            let mut status = BytesStart::new("status");
+            if entry.tracking_notification {
+                status.push_attribute(("tracking_notification", "true"));
+            }
+            writer.write_event(Event::Start(status))?;
+            text_element(writer, "orderID", &entry.order_id)?;
+            text_element(writer, "status", &entry.status)?;
+            text_element(writer, "tracking", &entry.tracking)?;
+            text_element(writer, "custNum", entry.customer_number.as_deref().unwrap_or(""))?;
+            end(writer, "status")?;
+        }
+        end(writer, "orders")?;
+    }
+    end(writer, "CV3Data")
+}
+
+/// The SOAP 1.1 envelope around an inner document.
+pub fn soap_envelope(inner: &[u8]) -> Vec<u8> {
+    let data = STANDARD.encode(inner);
+    let mut writer = Writer::new(Vec::with_capacity(data.len() + 512));
+    let _ = write_envelope(&mut writer, &data);
+    writer.into_inner()
+}
+
+fn write_envelope(writer: &mut Writer<Vec<u8>>, data: &str) -> XmlResult {
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    writer.write_event(Event::Start(BytesStart::new("SOAP-ENV:Envelope").with_attributes([
+        ("xmlns:SOAP-ENV", SOAP_ENVELOPE_NS),
+        ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
+        ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+        ("SOAP-ENV:encodingStyle", SOAP_ENCODING),
+    ])))?;
+    start(writer, "SOAP-ENV:Body")?;
+    writer.write_event(Event::Start(
+        BytesStart::new("m:CV3Data").with_attributes([("xmlns:m", CV3_BODY_NS)]),
+    ))?;
+    writer.write_event(Event::Start(
+        BytesStart::new("data").with_attributes([("xsi:type", "xsd:string")]),
+    ))?;
+    writer.write_event(Event::Text(BytesText::new(data)))?;
+    end(writer, "data")?;
+    end(writer, "m:CV3Data")?;
+    end(writer, "SOAP-ENV:Body")?;
+    end(writer, "SOAP-ENV:Envelope")
+}
+
+fn start(writer: &mut Writer<Vec<u8>>, name: &str) -> XmlResult {
+    writer.write_event(Event::Start(BytesStart::new(name)))
+}
+
+fn end(writer: &mut Writer<Vec<u8>>, name: &str) -> XmlResult {
+    writer.write_event(Event::End(BytesEnd::new(name)))
+}
+
+fn text_element(writer: &mut Writer<Vec<u8>>, name: &str, value: &str) -> XmlResult {
+    start(writer, name)?;
+    writer.write_event(Event::Text(BytesText::new(value)))?;
+    end(writer, name)
+}

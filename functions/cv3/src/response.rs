@@ -1,0 +1,191 @@
+//! A CV3 answer → what happened to the batch.
+//!
+//! CV3 has no structured error schema: a failure is a SOAP fault, or `<error>` elements in the
+//! base64-decoded `return` document. An error that names an order of the batch belongs to that
+//! order; one that names none belongs to the whole request.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use orderstatus::xml::TextCollector;
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+/// What a CV3 response says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cv3Answer {
+    /// The decoded document; its `<error>` texts, if any.
+    Document { errors: Vec<String> },
+    /// A SOAP fault.
+    Fault { code: String, message: String },
+    /// Not a SOAP envelope with a decodable `return`: a proxy page, a truncated body, …
+    Garbage { problem: String },
+}
+
+/// Reads a SOAP response body.
+pub fn read_response(body: &str) -> Cv3Answer {
+    match read_envelope(body) {
+        Ok(Envelope::Fault { code, message }) => Cv3Answer::Fault { code, message },
+        Ok(Envelope::Return(data)) => {
+            let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
+            let decoded = match STANDARD.decode(compact.as_bytes()) {
+                Ok(bytes) => bytes,
+                Err(e) => return garbage(format!("return is not base64 ({e})")),
+            };
+            match std::str::from_utf8(&decoded) {
+                Ok(document) => match errors_of(document) {
+                    Ok(errors) => Cv3Answer::Document { errors },
+                    Err(problem) => garbage(problem),
+                },
+                Err(_) => garbage("decoded return is not UTF-8".to_owned()),
+            }
+        }
+        Err(problem) => garbage(problem),
+    }
+}
+
+/// The decoded `return` document of a response, for display (`render`, logs).
+pub fn decoded_return(body: &str) -> Option<String> {
+    match read_envelope(body).ok()? {
+        Envelope::Return(data) => {
+            let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
+            String::from_utf8(STANDARD.decode(compact.as_bytes()).ok()?).ok()
+        }
+        Envelope::Fault { .. } => None,
+    }
+}
+
+fn garbage(problem: String) -> Cv3Answer {
+    Cv3Answer::Garbage { problem }
+}
+
+enum Envelope {
+    Return(String),
+    Fault { code: String, message: String },
+}
+
+fn read_envelope(body: &str) -> Result<Envelope, String> {
+    let mut reader = Reader::from_str(body);
+    let mut text = TextCollector::default();
+    let mut saw_envelope = false;
+    let mut fault: Option<(String, String)> = None;
+    let mut current: Option<&'static str> = None;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("not XML ({e}): {}", excerpt(body)))?;
+        match event {
+            Event::Start(start) => {
+                let name = start.local_name();
+                match name.as_ref() {
+                    b"Envelope" => saw_envelope = true,
+                    b"Fault" => fault = Some(Default::default()),
+                    b"return" => current = Some("return"),
+                    b"faultcode" => current = Some("faultcode"),
+                    b"faultstring" => current = Some("faultstring"),
+                    _ => {}
+                }
+                text.clear();
+            }
+            Event::Text(t) => text.push_text(&t)?,
+            Event::GeneralRef(r) => text.push_ref(&r)?,
+            Event::CData(c) => text.push_text(&quick_xml::events::BytesText::new(
+                &String::from_utf8_lossy(&c.into_inner()),
+            ))?,
+            Event::End(end) => {
+                let name = end.local_name();
+                match (current, name.as_ref()) {
+                    (Some("return"), b"return") => return Ok(Envelope::Return(text.take())),
+                    (Some("faultcode"), b"faultcode") => {
+                        if let Some(f) = fault.as_mut() {
+                            f.0 = text.take();
+                        }
+                    }
+                    (Some("faultstring"), b"faultstring") => {
+                        if let Some(f) = fault.as_mut() {
+                            f.1 = text.take();
+                        }
+                    }
+                    _ => {}
+                }
+                current = None;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    match (saw_envelope, fault) {
+        (true, Some((code, message))) => Ok(Envelope::Fault { code, message }),
+        (true, None) => Err("SOAP envelope without a return".to_owned()),
+        (false, _) => Err(format!("not a SOAP envelope: {}", excerpt(body))),
+    }
+}
+
+/// The `<error>` texts of a decoded `<CV3Data>` document.
+fn errors_of(document: &str) -> Result<Vec<String>, String> {
+    let mut reader = Reader::from_str(document);
+    let mut text = TextCollector::default();
+    let mut errors = Vec::new();
+    let mut root_seen = false;
+    let mut in_error = 0usize;
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| format!("decoded return is not XML ({e}): {}", excerpt(document)))?
+        {
+            Event::Start(start) => {
+                if !root_seen {
+                    if start.local_name().as_ref() != b"CV3Data" {
+                        return Err(format!("decoded return is not a CV3Data document: {}", excerpt(document)));
+                    }
+                    root_seen = true;
+                } else if start.local_name().as_ref() == b"error" {
+                    in_error += 1;
+                    text.clear();
+                }
+            }
+            Event::Empty(empty) if !root_seen => {
+                if empty.local_name().as_ref() != b"CV3Data" {
+                    return Err(format!("decoded return is not a CV3Data document: {}", excerpt(document)));
+                }
+                root_seen = true;
+            }
+            Event::Text(t) if in_error > 0 => text.push_text(&t)?,
+            Event::GeneralRef(r) if in_error > 0 => text.push_ref(&r)?,
+            Event::End(end) if end.local_name().as_ref() == b"error" && in_error > 0 => {
+                in_error -= 1;
+                errors.push(text.take().trim().to_owned());
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if root_seen {
+        Ok(errors)
+    } else {
+        Err(format!("decoded return is empty: {}", excerpt(document)))
+    }
+}
+
+/// The start of a body, for error messages.
+pub fn excerpt(body: &str) -> String {
+    let trimmed = body.trim();
+    let mut cut: String = trimmed.chars().take(120).collect();
+    if cut.len() < trimmed.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+/// Whether an error text is about the login (CV3 rotates API passwords).
+pub fn is_auth_error(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["authenticat", "password", "login", "credential", "serviceid", "unauthorized", "not authorized"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
+/// Whether `text` names `order_id` as a whole word.
+pub fn names_order(text: &str, order_id: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
+        .any(|word| word == order_id)
+}

@@ -1,0 +1,560 @@
+//! The SQS batch handler: a Lambda `SqsEvent` in, an `SqsBatchResponse` out.
+//!
+//! Data flows one way: body → message → units → ledger claim → platform call → ledger commit →
+//! outcome → dead-letter queue or batch response. A batch is handled in *rounds*: messages that
+//! touch the same ledger target (or, on FIFO queues, the same message group) go to successive
+//! rounds, so they never race each other for a lease and their order is kept. Within a round,
+//! every claimed unit of an account is uploaded in as few platform requests as the platform
+//! allows, and each unit's result is mapped back to its message.
+
+mod dead_letter;
+mod outcome;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::StreamExt;
+
+pub use dead_letter::{
+    ATTR_ERROR, ATTR_OUTCOME, ATTR_PLATFORM, ATTR_REASON, ATTR_SOURCE_MESSAGE_ID, DeadLetter,
+    DeadLetterQueue,
+};
+pub use outcome::{InvalidReason, Outcome};
+use outcome::{UnitOutcome, combine};
+
+use crate::config::{Account, AccountStore, ConfigError};
+use crate::ledger::{
+    Claim, ClaimOutcome, ClaimRequest, CommitOutcome, Completion, EntryKind, Ledger, LedgerKey,
+    Position, now_ms,
+};
+use crate::message::StatusMessage;
+use crate::platform::{Action, Platform, Unit, UnitResult};
+use crate::telemetry;
+use crate::validate::parse_body;
+
+/// Ledger writes in flight at once within one batch.
+const LEDGER_CONCURRENCY: usize = 32;
+
+/// What the handler needs besides the platform; built once per container.
+pub struct HandlerParts<S> {
+    pub accounts: AccountStore<S>,
+    pub ledger: Ledger,
+    pub dead_letters: DeadLetterQueue,
+    /// Longest lease when the invocation has no deadline (the local worker).
+    pub lease: Duration,
+}
+
+/// The batch handler of one platform.
+pub struct BatchHandler<P: Platform> {
+    platform: P,
+    accounts: AccountStore<P::Settings>,
+    ledger: Ledger,
+    dead_letters: DeadLetterQueue,
+    lease: Duration,
+}
+
+/// The outcome of one message, for logs, the worker's summary and tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageReport {
+    pub message_id: String,
+    pub account: Option<String>,
+    pub order_id: Option<String>,
+    pub outcome: Outcome,
+    /// False when the message had to be reported as a batch item failure although its outcome
+    /// sends it to the dead-letter queue (because that write failed).
+    pub dead_lettered: bool,
+}
+
+/// The batch response and what happened to each message.
+#[derive(Debug, Clone, Default)]
+pub struct BatchReport {
+    pub response: SqsBatchResponse,
+    pub messages: Vec<MessageReport>,
+}
+
+impl BatchReport {
+    /// How many messages ended with each outcome name.
+    pub fn counts(&self) -> std::collections::BTreeMap<&'static str, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for message in &self.messages {
+            *counts.entry(message.outcome.name()).or_default() += 1;
+        }
+        counts
+    }
+}
+
+/// One SQS record on its way through the batch.
+struct Entry<'e, S, P> {
+    record: &'e SqsMessage,
+    message_id: &'e str,
+    group: Option<&'e str>,
+    account: Option<String>,
+    order_id: Option<String>,
+    state: State<S, P>,
+}
+
+enum State<S, P> {
+    Done(Outcome),
+    Ready {
+        account: Arc<Account<S>>,
+        position: Position,
+        units: Vec<Unit<P>>,
+        round: usize,
+    },
+}
+
+/// One unit in flight in a round.
+struct Work<S, P> {
+    entry: usize,
+    account: Arc<Account<S>>,
+    key: LedgerKey,
+    position: Position,
+    unit: Unit<P>,
+    claim: Option<Claim>,
+    outcome: Option<UnitOutcome>,
+}
+
+impl<P: Platform> BatchHandler<P> {
+    pub fn new(platform: P, parts: HandlerParts<P::Settings>) -> Self {
+        Self {
+            platform,
+            accounts: parts.accounts,
+            ledger: parts.ledger,
+            dead_letters: parts.dead_letters,
+            lease: parts.lease,
+        }
+    }
+
+    pub fn platform(&self) -> &P {
+        &self.platform
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn accounts(&self) -> &AccountStore<P::Settings> {
+        &self.accounts
+    }
+
+    /// Handles one batch. `deadline_ms` (epoch ms) bounds the leases taken; Lambda passes its
+    /// invocation deadline so that a lease never outlives the function timeout.
+    pub async fn handle(&self, event: &SqsEvent, deadline_ms: Option<i64>) -> BatchReport {
+        let mut entries = Vec::with_capacity(event.records.len());
+        for record in &event.records {
+            entries.push(self.prepare(record).await);
+        }
+        let rounds = assign_rounds(&mut entries);
+        let mut failed_groups: Vec<&str> = Vec::new();
+        for round in 0..rounds {
+            // Boxed: the round's nested futures are deep enough to strain the compiler's
+            // layout recursion in every binary that awaits `handle`.
+            Box::pin(self.run_round(&mut entries, round, deadline_ms, &mut failed_groups)).await;
+        }
+        self.finish(entries).await
+    }
+
+    /// Parses, checks and maps one record; everything that needs no ledger or platform.
+    async fn prepare<'e>(&self, record: &'e SqsMessage) -> Entry<'e, P::Settings, P::Payload> {
+        let message_id = record.message_id.as_deref().unwrap_or_default();
+        let mut entry = Entry {
+            record,
+            message_id,
+            group: record.attributes.get("MessageGroupId").map(String::as_str),
+            account: None,
+            order_id: None,
+            state: State::Done(Outcome::Duplicate),
+        };
+        let body = record.body.as_deref().unwrap_or_default();
+        let message = match parse_body(body) {
+            Ok((message, _wrapping)) => message,
+            Err(invalid) => {
+                entry.state = State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()));
+                return entry;
+            }
+        };
+        entry.account = Some(message.account.clone());
+        entry.order_id = Some(message.order.id.clone());
+        entry.state = self.resolve(&message).await;
+        entry
+    }
+
+    async fn resolve(&self, message: &StatusMessage) -> State<P::Settings, P::Payload> {
+        if message.platform != P::NAME {
+            return State::Done(Outcome::invalid(
+                InvalidReason::Platform,
+                format!(
+                    "platform: this function uploads to {}, the message is for {} (send it to that platform's queue)",
+                    P::NAME,
+                    message.platform
+                ),
+            ));
+        }
+        let account = match self.accounts.get(&message.account).await {
+            Ok(account) => account,
+            Err(e @ ConfigError::Unavailable { .. }) => {
+                return State::Done(Outcome::transient(e.to_string()));
+            }
+            Err(e) => return State::Done(Outcome::invalid(InvalidReason::Config, e.to_string())),
+        };
+        match self.platform.map(message, &account) {
+            Ok(units) if units.is_empty() => State::Done(Outcome::NotApplicable {
+                reason: "the message maps to nothing to upload".to_owned(),
+            }),
+            Ok(units) => State::Ready {
+                account,
+                position: Position::new(message.occurred_at, message.sequence),
+                units,
+                round: 0,
+            },
+            Err(invalid) => State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string())),
+        }
+    }
+
+    async fn run_round<'e>(
+        &self,
+        entries: &mut [Entry<'e, P::Settings, P::Payload>],
+        round: usize,
+        deadline_ms: Option<i64>,
+        failed_groups: &mut Vec<&'e str>,
+    ) {
+        let mut work = Vec::new();
+        for (index, entry) in entries.iter_mut().enumerate() {
+            let State::Ready { round: r, .. } = &entry.state else {
+                continue;
+            };
+            if *r != round {
+                continue;
+            }
+            if let Some(group) = entry.group
+                && failed_groups.contains(&group)
+            {
+                entry.state = State::Done(Outcome::transient(format!(
+                    "an earlier message of FIFO group {group} failed; kept in order behind it"
+                )));
+                continue;
+            }
+            let State::Ready {
+                account,
+                position,
+                units,
+                ..
+            } = std::mem::replace(&mut entry.state, State::Done(Outcome::Duplicate))
+            else {
+                continue;
+            };
+            for unit in units {
+                work.push(Work {
+                    entry: index,
+                    key: LedgerKey::new(P::NAME, &account.name, unit.target.clone()),
+                    account: Arc::clone(&account),
+                    position: position.clone(),
+                    unit,
+                    claim: None,
+                    outcome: None,
+                });
+            }
+        }
+        if work.is_empty() {
+            return;
+        }
+        Box::pin(self.claim_all(&mut work, deadline_ms)).await;
+        Box::pin(self.upload_all(&mut work)).await;
+        Box::pin(self.complete_all(&mut work, entries)).await;
+
+        let mut per_entry: HashMap<usize, Vec<UnitOutcome>> = HashMap::new();
+        for item in work {
+            let outcome = item
+                .outcome
+                .unwrap_or_else(|| UnitOutcome::Transient {
+                    error: "unit was not processed".to_owned(),
+                });
+            per_entry.entry(item.entry).or_default().push(outcome);
+        }
+        for (index, outcomes) in per_entry {
+            let outcome = combine(outcomes);
+            if let (Outcome::Transient { .. }, Some(group)) = (&outcome, entries[index].group) {
+                failed_groups.push(group);
+            }
+            entries[index].state = State::Done(outcome);
+        }
+    }
+
+    /// One conditional write per unit decides upload, duplicate, stale or locked.
+    async fn claim_all(&self, work: &mut [Work<P::Settings, P::Payload>], deadline_ms: Option<i64>) {
+        let now = now_ms();
+        let mut lease_until = now + self.lease.as_millis() as i64;
+        if let Some(deadline) = deadline_ms {
+            lease_until = lease_until.min(deadline).max(now + 1000);
+        }
+        let results: Vec<_> = futures::stream::iter(work.iter().enumerate())
+            .map(|(i, item)| async move {
+                let request = ClaimRequest {
+                    key: &item.key,
+                    fingerprint: &item.unit.fingerprint,
+                    position: &item.position,
+                };
+                (i, self.ledger.claim(request, now, lease_until).await)
+            })
+            .buffer_unordered(LEDGER_CONCURRENCY)
+            .collect()
+            .await;
+        for (i, result) in results {
+            let item = &mut work[i];
+            match result {
+                Ok(ClaimOutcome::Claimed(claim)) => {
+                    self.platform.prepare(&mut item.unit, claim.prior.as_ref());
+                    item.claim = Some(claim);
+                }
+                Ok(ClaimOutcome::Duplicate) => item.outcome = Some(UnitOutcome::Duplicate),
+                Ok(ClaimOutcome::Stale { newer }) => {
+                    tracing::info!(
+                        target_key = %item.key.partition_key(),
+                        target = %item.unit.target,
+                        newer = newer.as_str(),
+                        older = item.position.as_str(),
+                        "stale event: a newer one was already uploaded"
+                    );
+                    item.outcome = Some(UnitOutcome::Stale);
+                }
+                Ok(ClaimOutcome::Locked { until_ms }) => {
+                    item.outcome = Some(UnitOutcome::Transient {
+                        error: format!(
+                            "{} is being uploaded by another worker (lease until {until_ms})",
+                            item.unit.target
+                        ),
+                    });
+                }
+                Err(e) => item.outcome = Some(UnitOutcome::Transient { error: e.to_string() }),
+            }
+        }
+    }
+
+    /// Uploads every claimed unit, in the largest batches each account allows.
+    async fn upload_all(&self, work: &mut [Work<P::Settings, P::Payload>]) {
+        let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, item) in work.iter().enumerate() {
+            if item.claim.is_some() && matches!(item.unit.action, Action::Upload(_)) {
+                by_account.entry(item.account.name.as_str()).or_default().push(i);
+            }
+        }
+        let mut results: Vec<(usize, UnitResult)> = Vec::new();
+        for indices in by_account.values() {
+            let account = &work[indices[0]].account;
+            let chunks = indices.chunks(account.batch_size);
+            let answers: Vec<_> = futures::stream::iter(chunks)
+                .map(|chunk| {
+                    let work = &*work;
+                    async move {
+                        let payloads: Vec<&P::Payload> = chunk
+                            .iter()
+                            .filter_map(|&i| match &work[i].unit.action {
+                                Action::Upload(payload) => Some(payload),
+                                Action::Skip { .. } => None,
+                            })
+                            .collect();
+                        let mut answer = self.platform.upload(account, &payloads).await;
+                        if answer.len() != chunk.len() {
+                            tracing::error!(
+                                expected = chunk.len(),
+                                got = answer.len(),
+                                "platform answered a different number of results than units sent"
+                            );
+                            answer = vec![
+                                UnitResult::transient("platform answer did not match the request");
+                                chunk.len()
+                            ];
+                        }
+                        chunk.iter().copied().zip(answer).collect::<Vec<_>>()
+                    }
+                })
+                .buffer_unordered(account.concurrency)
+                .collect()
+                .await;
+            results.extend(answers.into_iter().flatten());
+        }
+        for (i, result) in results {
+            work[i].outcome = Some(match result {
+                UnitResult::Accepted { reference } => UnitOutcome::Uploaded { reference },
+                UnitResult::AlreadyApplied => UnitOutcome::Duplicate,
+                UnitResult::Rejected { reason, message } => UnitOutcome::Rejected {
+                    reason,
+                    error: message,
+                },
+                UnitResult::Transient { message } => UnitOutcome::Transient { error: message },
+            });
+        }
+    }
+
+    /// Records each claimed unit's end in the ledger (or releases its lease).
+    async fn complete_all(
+        &self,
+        work: &mut [Work<P::Settings, P::Payload>],
+        entries: &[Entry<'_, P::Settings, P::Payload>],
+    ) {
+        let results: Vec<_> = futures::stream::iter(work.iter().enumerate())
+            .filter_map(|(i, item)| async move { item.claim.as_ref().map(|claim| (i, item, claim)) })
+            .map(|(i, item, claim)| {
+                let message_id = entries[item.entry].message_id;
+                async move { (i, self.complete(item, claim, message_id).await) }
+            })
+            .buffer_unordered(LEDGER_CONCURRENCY)
+            .collect()
+            .await;
+        for (i, outcome) in results {
+            work[i].outcome = Some(outcome);
+        }
+    }
+
+    async fn complete(
+        &self,
+        item: &Work<P::Settings, P::Payload>,
+        claim: &Claim,
+        message_id: &str,
+    ) -> UnitOutcome {
+        let request = ClaimRequest {
+            key: &item.key,
+            fingerprint: &item.unit.fingerprint,
+            position: &item.position,
+        };
+        let outcome = match (&item.unit.action, &item.outcome) {
+            (Action::Skip { reason }, _) => UnitOutcome::Skipped {
+                reason: reason.clone(),
+            },
+            (Action::Upload(_), Some(outcome)) => outcome.clone(),
+            (Action::Upload(_), None) => UnitOutcome::Transient {
+                error: "unit was claimed but not uploaded".to_owned(),
+            },
+        };
+        let (kind, reference, reason) = match &outcome {
+            UnitOutcome::Uploaded { reference } => (EntryKind::Uploaded, reference.as_deref(), None),
+            UnitOutcome::Duplicate => (EntryKind::Uploaded, None, Some("platform already had it")),
+            UnitOutcome::Skipped { reason } => (EntryKind::Skipped, None, Some(reason.as_str())),
+            UnitOutcome::Rejected { error, .. } => (EntryKind::Rejected, None, Some(error.as_str())),
+            UnitOutcome::Transient { .. } | UnitOutcome::Stale => {
+                if let Err(e) = self.ledger.release(&item.key, claim).await {
+                    tracing::warn!(target = %item.unit.target, error = %e, "could not release a lease; it will expire");
+                }
+                return outcome;
+            }
+        };
+        let completion = Completion {
+            kind,
+            status: item.unit.status.as_str(),
+            reference,
+            tracking: item.unit.tracking.as_deref(),
+            reason,
+            message_id: Some(message_id),
+        };
+        match self
+            .ledger
+            .complete(&item.key, claim, &request, completion, now_ms())
+            .await
+        {
+            Ok(CommitOutcome::Recorded) => {}
+            Ok(CommitOutcome::LeaseLost) => tracing::warn!(
+                target = %item.unit.target,
+                "lease expired before the upload was recorded; another worker holds it now"
+            ),
+            // The platform has it already: deleting the message is right, retrying it would
+            // upload again. The gap in the ledger is logged loudly instead.
+            Err(e) => tracing::error!(
+                target = %item.unit.target,
+                error = %e,
+                "upload done but not recorded in the ledger"
+            ),
+        }
+        outcome
+    }
+
+    /// Dead letters, logs and the batch response.
+    async fn finish(&self, entries: Vec<Entry<'_, P::Settings, P::Payload>>) -> BatchReport {
+        let outcomes: Vec<Outcome> = entries
+            .iter()
+            .map(|entry| match &entry.state {
+                State::Done(outcome) => outcome.clone(),
+                State::Ready { .. } => Outcome::transient("message was not processed"),
+            })
+            .collect();
+        let letters: Vec<DeadLetter> = entries
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| outcome.goes_to_dead_letter_queue())
+            .map(|(entry, outcome)| DeadLetter {
+                message_id: entry.message_id,
+                body: entry.record.body.as_deref().unwrap_or_default(),
+                group_id: entry.group,
+                outcome: outcome.name(),
+                reason: outcome.reason().unwrap_or_default(),
+                error: outcome.detail().unwrap_or_default(),
+            })
+            .collect();
+        let undelivered = if letters.is_empty() {
+            Vec::new()
+        } else {
+            self.dead_letters.send(&letters).await
+        };
+        let mut report = BatchReport::default();
+        for (entry, outcome) in entries.into_iter().zip(outcomes) {
+            let dead_lettered =
+                outcome.goes_to_dead_letter_queue() && !undelivered.iter().any(|id| id == entry.message_id);
+            let failed = matches!(outcome, Outcome::Transient { .. })
+                || (outcome.goes_to_dead_letter_queue() && !dead_lettered);
+            if failed {
+                report.response.add_failure(entry.message_id);
+            }
+            let message = MessageReport {
+                message_id: entry.message_id.to_owned(),
+                account: entry.account,
+                order_id: entry.order_id,
+                outcome,
+                dead_lettered,
+            };
+            telemetry::log_outcome(P::NAME.as_str(), &message);
+            report.messages.push(message);
+        }
+        report
+    }
+}
+
+/// Puts each ready message in the first round after every earlier message it conflicts with
+/// (same ledger target, or same FIFO group). Returns the number of rounds.
+fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>]) -> usize {
+    let mut last_round_of_target: HashMap<(String, crate::platform::Target), usize> = HashMap::new();
+    let mut last_round_of_group: HashMap<&str, usize> = HashMap::new();
+    let mut rounds = 0;
+    for entry in entries.iter_mut() {
+        let group = entry.group;
+        let State::Ready {
+            account,
+            units,
+            round,
+            ..
+        } = &mut entry.state
+        else {
+            continue;
+        };
+        let mut next = 0;
+        if let Some(group) = group
+            && let Some(r) = last_round_of_group.get(group)
+        {
+            next = next.max(r + 1);
+        }
+        for unit in units.iter() {
+            if let Some(r) = last_round_of_target.get(&(account.name.clone(), unit.target.clone())) {
+                next = next.max(r + 1);
+            }
+        }
+        *round = next;
+        if let Some(group) = group {
+            last_round_of_group.insert(group, next);
+        }
+        for unit in units.iter() {
+            last_round_of_target.insert((account.name.clone(), unit.target.clone()), next);
+        }
+        rounds = rounds.max(next + 1);
+    }
+    rounds
+}

@@ -1,0 +1,211 @@
+//! The HTTP client every platform uses: rustls, timeouts, and bounded retries.
+//!
+//! Retries happen on connection errors, timeouts, 5xx and 429, with full-jitter exponential
+//! backoff, honouring `Retry-After` (seconds or an HTTP date). Other 4xx answers are returned at
+//! once: asking again will not change them. When retries run out the last answer (or transport
+//! error) is returned and the caller reports the unit as transient, so SQS retries later.
+
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{RequestBuilder, StatusCode};
+
+/// Retry settings.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// The longest single wait; a `Retry-After` longer than this ends the retries.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+    /// How many attempts it took.
+    pub attempts: u32,
+}
+
+impl HttpResponse {
+    /// 5xx and 429: the platform may answer differently later.
+    pub fn is_transient(&self) -> bool {
+        is_transient_status(self.status)
+    }
+}
+
+/// No answer at all after the retries.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{kind} after {attempts} attempt(s): {detail}")]
+pub struct TransportError {
+    pub kind: &'static str,
+    pub detail: String,
+    pub attempts: u32,
+}
+
+fn is_transient_status(status: StatusCode) -> bool {
+    status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
+}
+
+/// A shared, pooled HTTP client; build one per container.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    policy: RetryPolicy,
+}
+
+impl HttpClient {
+    /// `timeout` bounds each attempt, from connect to the last byte of the body.
+    pub fn new(timeout: Duration, policy: RetryPolicy) -> Result<Self, String> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .user_agent(concat!("orderstatus/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self { client, policy })
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends the request that `build` makes (called again for each attempt), with retries.
+    pub async fn send(
+        &self,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<HttpResponse, TransportError> {
+        let mut attempt = 1;
+        loop {
+            let last = attempt >= self.policy.max_attempts;
+            match build(&self.client).send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = match response.text().await {
+                        Ok(body) => body,
+                        Err(e) if !last => {
+                            tracing::debug!(attempt, error = %e, "reading the response failed; retrying");
+                            tokio::time::sleep(backoff(attempt)).await;
+                            attempt += 1;
+                            continue;
+                        }
+                        Err(e) => return Err(transport_error(e, attempt)),
+                    };
+                    if !is_transient_status(status) || last {
+                        return Ok(HttpResponse {
+                            status,
+                            headers,
+                            body,
+                            attempts: attempt,
+                        });
+                    }
+                    let wait = match retry_after(&headers) {
+                        Some(wait) if wait > self.policy.max_delay => {
+                            // The platform asks for a longer pause than a retry here should
+                            // take; hand the unit back to SQS instead.
+                            return Ok(HttpResponse {
+                                status,
+                                headers,
+                                body,
+                                attempts: attempt,
+                            });
+                        }
+                        Some(wait) => wait,
+                        None => backoff(attempt).min(self.policy.max_delay),
+                    };
+                    tracing::debug!(attempt, %status, ?wait, "transient HTTP status; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) if last => return Err(transport_error(e, attempt)),
+                Err(e) => {
+                    tracing::debug!(attempt, error = %e, "HTTP request failed; retrying");
+                    tokio::time::sleep(backoff(attempt).min(self.policy.max_delay)).await;
+                }
+            }
+            attempt += 1;
+        }
+    }
+}
+
+fn transport_error(error: reqwest::Error, attempts: u32) -> TransportError {
+    let kind = if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    // The URL may carry a signature or token in its query: leave it out of the text.
+    let detail = crate::aws::error_text(&error.without_url());
+    TransportError {
+        kind,
+        detail,
+        attempts,
+    }
+}
+
+/// Full-jitter exponential backoff: a random wait up to 100 ms × 2^attempt, at most 10 s.
+pub fn backoff(attempt: u32) -> Duration {
+    let ceiling_ms = (100u64 << attempt.min(7)).min(10_000);
+    Duration::from_millis(rand::rng().random_range(ceiling_ms / 4..=ceiling_ms))
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.signed_duration_since(chrono::Utc::now());
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        for attempt in 0..20 {
+            let wait = backoff(attempt);
+            assert!(wait <= Duration::from_secs(10), "{attempt}: {wait:?}");
+            assert!(wait >= Duration::from_millis(25), "{attempt}: {wait:?}");
+        }
+        assert!(backoff(1) <= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn only_5xx_and_429_are_transient() {
+        assert!(is_transient_status(StatusCode::INTERNAL_SERVER_ERROR));
+        assert!(is_transient_status(StatusCode::TOO_MANY_REQUESTS));
+        assert!(!is_transient_status(StatusCode::BAD_REQUEST));
+        assert!(!is_transient_status(StatusCode::UNAUTHORIZED));
+    }
+}

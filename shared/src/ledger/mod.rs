@@ -1,0 +1,436 @@
+//! The upload ledger: what was uploaded to which platform, account and target.
+//!
+//! Every decision is made by DynamoDB in one conditional write, so concurrent workers cannot
+//! both win:
+//!
+//! * **claim** (1 write): take a lease on the target if nobody holds a live one, and if the
+//!   unit's fingerprint differs from the last upload and its event is not older. A refused claim
+//!   returns the old item (`ReturnValuesOnConditionCheckFailure = ALL_OLD`), which says at once
+//!   whether the unit is a duplicate, stale or locked; an accepted claim returns it too
+//!   (`ReturnValues = ALL_OLD`), which the platform may use and the commit extends.
+//! * **commit** (1 write): record the upload, only while still holding the lease token (fenced),
+//!   and release the lease. A worker whose lease expired and was taken over cannot overwrite the
+//!   new holder's work.
+//! * **release** (1 write): give the lease back after a transient failure.
+//!
+//! So a new upload costs 2 writes, a duplicate 1, a transient failure 2.
+
+mod record;
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure, WriteRequest,
+};
+
+pub use record::{
+    EntryKind, HistoryEntry, Lease, LedgerKey, LedgerRecord, Position, order_partition_key,
+};
+use record::entry_to_attribute;
+
+use crate::aws::error_text;
+
+/// How many history entries each target keeps (newest first).
+pub const HISTORY_LIMIT: usize = 20;
+
+/// `BatchWriteItem` takes at most this many items per request.
+const BATCH_WRITE_LIMIT: usize = 25;
+
+/// A DynamoDB failure; all of them are worth retrying later.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("ledger: {0}")]
+pub struct LedgerError(pub String);
+
+fn ledger_error<E: std::error::Error + 'static>(error: E) -> LedgerError {
+    LedgerError(error_text(&error))
+}
+
+/// What a claim decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimOutcome {
+    /// The caller holds the lease and must commit or release it.
+    Claimed(Claim),
+    /// This fingerprint is what the target has now.
+    Duplicate,
+    /// A newer event was already uploaded for this target.
+    Stale { newer: Position },
+    /// Another live worker holds the target until `until_ms`.
+    Locked { until_ms: i64 },
+}
+
+/// A held lease.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub token: String,
+    pub until_ms: i64,
+    /// The item before the claim, if there was one.
+    pub prior: Option<LedgerRecord>,
+}
+
+/// What one unit wants from the ledger.
+#[derive(Debug, Clone)]
+pub struct ClaimRequest<'a> {
+    pub key: &'a LedgerKey,
+    pub fingerprint: &'a str,
+    pub position: &'a Position,
+}
+
+/// What to record when a claim ends in an upload, a skip or a rejection.
+#[derive(Debug, Clone)]
+pub struct Completion<'a> {
+    pub kind: EntryKind,
+    pub status: &'a str,
+    pub reference: Option<&'a str>,
+    pub tracking: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub message_id: Option<&'a str>,
+}
+
+/// Whether a commit was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Recorded,
+    /// The lease expired and someone else holds the target now: nothing was written.
+    LeaseLost,
+}
+
+/// One order (or item) to mark as already uploaded.
+#[derive(Debug, Clone)]
+pub struct BaselineEntry {
+    pub key: LedgerKey,
+    pub fingerprint: String,
+    pub position: Position,
+    pub status: String,
+    pub tracking: Option<String>,
+}
+
+/// The ledger table and its policies.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    client: Client,
+    table: String,
+    retention: Duration,
+}
+
+impl Ledger {
+    pub fn new(client: Client, table: impl Into<String>, retention: Duration) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            retention,
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn expires_at(&self, now_ms: i64) -> AttributeValue {
+        let seconds = now_ms / 1000 + self.retention.as_secs() as i64;
+        AttributeValue::N(seconds.to_string())
+    }
+
+    /// Claims a target for one unit with a lease until `lease_until_ms` (epoch ms).
+    pub async fn claim(
+        &self,
+        request: ClaimRequest<'_>,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<ClaimOutcome, LedgerError> {
+        let token = uuid::Uuid::new_v4().to_string();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(request.key.attributes()))
+            .update_expression(
+                "SET #lease_token = :token, #lease_until = :until, #lease_fp = :fp, \
+                 #lease_pos = :pos, #expires_at = if_not_exists(#expires_at, :expires)",
+            )
+            .condition_expression(
+                "(attribute_not_exists(#lease_until) OR #lease_until < :now) \
+                 AND (attribute_not_exists(#fp) OR (#fp <> :fp AND #pos <= :pos))",
+            )
+            .expression_attribute_names("#lease_token", "lease_token")
+            .expression_attribute_names("#lease_until", "lease_until")
+            .expression_attribute_names("#lease_fp", "lease_fp")
+            .expression_attribute_names("#lease_pos", "lease_pos")
+            .expression_attribute_names("#expires_at", "expires_at")
+            .expression_attribute_names("#fp", "fp")
+            .expression_attribute_names("#pos", "pos")
+            .expression_attribute_values(":token", AttributeValue::S(token.clone()))
+            .expression_attribute_values(":until", AttributeValue::N(lease_until_ms.to_string()))
+            .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
+            .expression_attribute_values(":fp", AttributeValue::S(request.fingerprint.to_owned()))
+            .expression_attribute_values(
+                ":pos",
+                AttributeValue::S(request.position.as_str().to_owned()),
+            )
+            .expression_attribute_values(":expires", self.expires_at(now_ms))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(ClaimOutcome::Claimed(Claim {
+                token,
+                until_ms: lease_until_ms,
+                prior: output.attributes().map(LedgerRecord::from_item),
+            })),
+            Err(SdkError::ServiceError(error)) => match error.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(refused) => {
+                    let old = refused.item().map(LedgerRecord::from_item).unwrap_or_default();
+                    Ok(decide_refusal(&old, &request, now_ms))
+                }
+                other => Err(ledger_error(other)),
+            },
+            Err(other) => Err(ledger_error(other)),
+        }
+    }
+
+    /// Records how a claim ended and releases the lease, if the lease is still ours.
+    pub async fn complete(
+        &self,
+        key: &LedgerKey,
+        claim: &Claim,
+        request: &ClaimRequest<'_>,
+        completion: Completion<'_>,
+        now_ms: i64,
+    ) -> Result<CommitOutcome, LedgerError> {
+        let entry = HistoryEntry {
+            at_ms: now_ms,
+            kind: completion.kind,
+            status: completion.status.to_owned(),
+            fingerprint: request.fingerprint.to_owned(),
+            position: request.position.clone(),
+            reference: completion.reference.map(str::to_owned),
+            tracking: completion.tracking.map(str::to_owned),
+            reason: completion.reason.map(str::to_owned),
+            message_id: completion.message_id.map(str::to_owned),
+        };
+        // The claim returned the item as it was, and nobody else can have written it while we
+        // held the lease, so the new history is computed here and written whole: one write.
+        let mut history = vec![entry_to_attribute(&entry)];
+        if let Some(prior) = &claim.prior {
+            history.extend(
+                prior
+                    .history
+                    .iter()
+                    .take(HISTORY_LIMIT - 1)
+                    .map(entry_to_attribute),
+            );
+        }
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .condition_expression("#lease_token = :token")
+            .expression_attribute_names("#lease_token", "lease_token")
+            .expression_attribute_names("#lease_until", "lease_until")
+            .expression_attribute_names("#lease_fp", "lease_fp")
+            .expression_attribute_names("#lease_pos", "lease_pos")
+            .expression_attribute_names("#history", "history")
+            .expression_attribute_names("#expires_at", "expires_at")
+            .expression_attribute_values(":token", AttributeValue::S(claim.token.clone()))
+            .expression_attribute_values(":history", AttributeValue::L(history))
+            .expression_attribute_values(":expires", self.expires_at(now_ms));
+        let release = "REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos";
+        update = if completion.kind == EntryKind::Rejected {
+            // A rejection is history, not state: a fixed message may still upload this status.
+            update.update_expression(format!("SET #history = :history, #expires_at = :expires {release}"))
+        } else {
+            update
+                .update_expression(format!(
+                    "SET #fp = :fp, #pos = :pos, #status = :status, #updated_at = :now, \
+                     #history = :history, #expires_at = :expires {release}"
+                ))
+                .expression_attribute_names("#fp", "fp")
+                .expression_attribute_names("#pos", "pos")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#updated_at", "updated_at")
+                .expression_attribute_values(":fp", AttributeValue::S(request.fingerprint.to_owned()))
+                .expression_attribute_values(
+                    ":pos",
+                    AttributeValue::S(request.position.as_str().to_owned()),
+                )
+                .expression_attribute_values(":status", AttributeValue::S(completion.status.to_owned()))
+                .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
+        };
+        fenced(update.send().await)
+    }
+
+    /// Gives a lease back without recording anything (after a transient failure).
+    pub async fn release(&self, key: &LedgerKey, claim: &Claim) -> Result<CommitOutcome, LedgerError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .update_expression("REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos")
+            .condition_expression("#lease_token = :token")
+            .expression_attribute_names("#lease_token", "lease_token")
+            .expression_attribute_names("#lease_until", "lease_until")
+            .expression_attribute_names("#lease_fp", "lease_fp")
+            .expression_attribute_names("#lease_pos", "lease_pos")
+            .expression_attribute_values(":token", AttributeValue::S(claim.token.clone()))
+            .send()
+            .await;
+        fenced(result)
+    }
+
+    /// Marks targets as already uploaded, 25 items per `BatchWriteItem`, retrying unprocessed
+    /// items with backoff. Idempotent: writing an entry twice leaves the same item. Returns the
+    /// number of requests sent.
+    pub async fn baseline(&self, entries: &[BaselineEntry], now_ms: i64) -> Result<usize, LedgerError> {
+        let mut requests = 0;
+        for chunk in entries.chunks(BATCH_WRITE_LIMIT) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|entry| self.baseline_item(entry, now_ms))
+                .collect::<Result<_, _>>()?;
+            let mut attempt = 0u32;
+            while !pending.is_empty() {
+                requests += 1;
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(ledger_error)?;
+                pending = output
+                    .unprocessed_items()
+                    .and_then(|items| items.get(&self.table))
+                    .cloned()
+                    .unwrap_or_default();
+                if !pending.is_empty() {
+                    attempt += 1;
+                    if attempt > 8 {
+                        return Err(LedgerError(format!(
+                            "{} baseline items still unprocessed after {attempt} attempts",
+                            pending.len()
+                        )));
+                    }
+                    tokio::time::sleep(crate::http::backoff(attempt)).await;
+                }
+            }
+        }
+        Ok(requests)
+    }
+
+    fn baseline_item(&self, entry: &BaselineEntry, now_ms: i64) -> Result<WriteRequest, LedgerError> {
+        let history = HistoryEntry {
+            at_ms: now_ms,
+            kind: EntryKind::Baseline,
+            status: entry.status.clone(),
+            fingerprint: entry.fingerprint.clone(),
+            position: entry.position.clone(),
+            reference: None,
+            tracking: entry.tracking.clone(),
+            reason: None,
+            message_id: None,
+        };
+        let mut item = entry.key.attributes();
+        item.extend([
+            ("fp".to_owned(), AttributeValue::S(entry.fingerprint.clone())),
+            ("pos".to_owned(), AttributeValue::S(entry.position.as_str().to_owned())),
+            ("status".to_owned(), AttributeValue::S(entry.status.clone())),
+            ("updated_at".to_owned(), AttributeValue::N(now_ms.to_string())),
+            ("history".to_owned(), AttributeValue::L(vec![entry_to_attribute(&history)])),
+            ("expires_at".to_owned(), self.expires_at(now_ms)),
+        ]);
+        let put = PutRequest::builder()
+            .set_item(Some(item))
+            .build()
+            .map_err(ledger_error)?;
+        Ok(WriteRequest::builder().put_request(put).build())
+    }
+
+    /// Every record of one order (the order and its items), with their histories.
+    pub async fn order_records(&self, partition_key: &str) -> Result<Vec<LedgerRecord>, LedgerError> {
+        let mut records = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", "pk")
+                .expression_attribute_values(":pk", AttributeValue::S(partition_key.to_owned()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(ledger_error)?;
+            records.extend(output.items().iter().map(LedgerRecord::from_item));
+            match output.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok(records),
+            }
+        }
+    }
+
+    /// Reads one target's record (consistent read), if it exists.
+    pub async fn record(&self, key: &LedgerKey) -> Result<Option<LedgerRecord>, LedgerError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(ledger_error)?;
+        Ok(output.item().map(LedgerRecord::from_item))
+    }
+}
+
+/// Reads a refused claim's old item: why was it refused?
+fn decide_refusal(old: &LedgerRecord, request: &ClaimRequest<'_>, now_ms: i64) -> ClaimOutcome {
+    if old.fingerprint.as_deref() == Some(request.fingerprint) {
+        return ClaimOutcome::Duplicate;
+    }
+    if let Some(newer) = &old.position
+        && newer > request.position
+    {
+        return ClaimOutcome::Stale {
+            newer: newer.clone(),
+        };
+    }
+    match &old.lease {
+        Some(lease) if lease.until_ms >= now_ms => ClaimOutcome::Locked {
+            until_ms: lease.until_ms,
+        },
+        // The item changed between the write and its check (a lease just expired, or a
+        // baseline landed): nothing is decided, so treat it as held and let SQS retry.
+        _ => ClaimOutcome::Locked { until_ms: now_ms },
+    }
+}
+
+fn fenced<T>(
+    result: Result<T, SdkError<UpdateItemError, aws_smithy_runtime_api::http::Response>>,
+) -> Result<CommitOutcome, LedgerError> {
+    match result {
+        Ok(_) => Ok(CommitOutcome::Recorded),
+        Err(SdkError::ServiceError(error))
+            if matches!(error.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+        {
+            Ok(CommitOutcome::LeaseLost)
+        }
+        Err(other) => Err(ledger_error(other)),
+    }
+}
+
+/// Milliseconds since the Unix epoch, by this machine's clock.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

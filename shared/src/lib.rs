@@ -1,0 +1,25 @@
+//! The shared core of the order-status uploader: everything two platform functions both need.
+//!
+//! Data flows one way through these modules:
+//! [`envelope`] → [`validate`] ([`message`]) → platform mapping ([`platform`], helped by
+//! [`carriers`] and [`dates`]) → [`ledger`] claim → platform call ([`http`]) → ledger commit →
+//! [`batch`] response. [`config`] loads account settings, [`runtime`] and [`worker`] drive the
+//! handler under Lambda and locally, and [`telemetry`] logs one line per message.
+
+pub mod aws;
+pub mod batch;
+pub mod carriers;
+pub mod config;
+pub mod dates;
+pub mod envelope;
+pub mod http;
+pub mod ledger;
+pub mod message;
+pub mod platform;
+pub mod runtime;
+pub mod schema;
+pub mod sqs;
+pub mod telemetry;
+pub mod validate;
+pub mod worker;
+pub mod xml;

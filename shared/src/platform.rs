@@ -1,0 +1,226 @@
+//! What a platform crate implements, and the units of work that flow through the batch handler.
+//!
+//! A platform maps one canonical message to one or more [`Unit`]s (an order, or an item of an
+//! order: the ledger's targets), and uploads a batch of claimed units in one request, answering
+//! one [`UnitResult`] per unit in the same order. Everything else (parsing, the ledger, batching,
+//! the dead-letter path, the batch response) is done once, in [`crate::batch`].
+
+use std::future::Future;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::config::Account;
+use crate::ledger::LedgerRecord;
+use crate::message::{OrderStatus, PlatformName, StatusMessage};
+use crate::validate::InvalidMessage;
+
+/// What a ledger entry is about: an order, or one item of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    pub order_id: String,
+    pub item_id: Option<String>,
+}
+
+impl Target {
+    pub fn order(order_id: impl Into<String>) -> Self {
+        Self {
+            order_id: order_id.into(),
+            item_id: None,
+        }
+    }
+
+    pub fn item(order_id: impl Into<String>, item_id: impl Into<String>) -> Self {
+        Self {
+            order_id: order_id.into(),
+            item_id: Some(item_id.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.item_id {
+            None => write!(f, "order {}", self.order_id),
+            Some(item) => write!(f, "order {} item {}", self.order_id, item),
+        }
+    }
+}
+
+/// What to do with a unit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action<P> {
+    /// Send this payload to the platform.
+    Upload(P),
+    /// The platform has no call for this status: record it as skipped, send nothing.
+    Skip { reason: String },
+}
+
+/// One target's share of a message, ready to be claimed in the ledger and uploaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit<P> {
+    pub target: Target,
+    pub status: OrderStatus,
+    pub action: Action<P>,
+    /// Hash of the mapped payload: the same facts give the same fingerprint.
+    pub fingerprint: String,
+    /// The tracking numbers this unit uploads (`Carrier: number ; …`), kept in the ledger
+    /// history so that platforms can tell a first upload of a tracking set from a repeat.
+    pub tracking: Option<String>,
+}
+
+impl<P: Serialize> Unit<P> {
+    /// A unit whose fingerprint is computed from its target, status and action.
+    pub fn new(target: Target, status: OrderStatus, action: Action<P>, tracking: Option<String>) -> Self {
+        let fingerprint = fingerprint(&target, status, &action);
+        Self {
+            target,
+            status,
+            action,
+            fingerprint,
+            tracking,
+        }
+    }
+}
+
+fn fingerprint<P: Serialize>(target: &Target, status: OrderStatus, action: &Action<P>) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(target.order_id.as_bytes());
+    hasher.update([0]);
+    hasher.update(target.item_id.as_deref().unwrap_or("").as_bytes());
+    hasher.update([0]);
+    hasher.update(status.as_str().as_bytes());
+    hasher.update([0]);
+    match action {
+        Action::Upload(payload) => {
+            // Serialising a payload cannot fail for the plain structs platforms use; if one
+            // ever does, the hash still covers target and status.
+            let bytes = serde_json::to_vec(payload).unwrap_or_default();
+            hasher.update(b"upload\0");
+            hasher.update(&bytes);
+        }
+        Action::Skip { reason } => {
+            hasher.update(b"skip\0");
+            hasher.update(reason.as_bytes());
+        }
+    }
+    hex::encode(&hasher.finalize()[..16])
+}
+
+/// Why the platform refused a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectReason {
+    /// Credentials, signature or access: fix the secret, then redrive.
+    Auth,
+    /// The platform refused the content or the state change.
+    Platform,
+}
+
+impl RejectReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auth => "auth",
+            Self::Platform => "platform",
+        }
+    }
+}
+
+/// The platform's answer for one unit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnitResult {
+    /// Accepted, with the platform's reference when it gives one.
+    Accepted { reference: Option<String> },
+    /// The platform says it already has this status.
+    AlreadyApplied,
+    /// Refused; the message goes to the dead-letter queue with this text.
+    Rejected { reason: RejectReason, message: String },
+    /// Could not tell (5xx, 429, timeout): retry later.
+    Transient { message: String },
+}
+
+impl UnitResult {
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self::Transient {
+            message: message.into(),
+        }
+    }
+
+    pub fn rejected(reason: RejectReason, message: impl Into<String>) -> Self {
+        Self::Rejected {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+/// One sales platform: its settings, its mapping and its upload call.
+pub trait Platform: Send + Sync + 'static {
+    /// The platform's own fields of the account secret (credentials, templates, …).
+    type Settings: DeserializeOwned + std::fmt::Debug + Send + Sync + 'static;
+    /// One unit's share of a request.
+    type Payload: Serialize + std::fmt::Debug + Clone + Send + Sync + 'static;
+
+    const NAME: PlatformName;
+
+    /// Units per request when the account does not say (`batch_size` in the secret).
+    const DEFAULT_BATCH_SIZE: usize;
+    /// The most units one request may hold.
+    const MAX_BATCH_SIZE: usize;
+
+    /// Checks an account's settings once, when its secret is loaded.
+    fn check_settings(_settings: &Self::Settings) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Maps one validated message to its units.
+    fn map(
+        &self,
+        message: &StatusMessage,
+        account: &Account<Self::Settings>,
+    ) -> Result<Vec<Unit<Self::Payload>>, InvalidMessage>;
+
+    /// Adjusts a claimed payload with what the ledger already knew about its target, e.g. to
+    /// ask for a customer notification only on the first upload of a tracking set.
+    fn prepare(&self, _unit: &mut Unit<Self::Payload>, _prior: Option<&LedgerRecord>) {}
+
+    /// Uploads one batch; answers one result per payload, in the same order.
+    fn upload(
+        &self,
+        account: &Account<Self::Settings>,
+        batch: &[&Self::Payload],
+    ) -> impl Future<Output = Vec<UnitResult>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_facts_give_the_same_fingerprint() {
+        let a = Unit::new(Target::order("1"), OrderStatus::Shipped, Action::Upload("x"), None);
+        let b = Unit::new(Target::order("1"), OrderStatus::Shipped, Action::Upload("x"), None);
+        assert_eq!(a.fingerprint, b.fingerprint);
+        assert_eq!(a.fingerprint.len(), 32);
+    }
+
+    #[test]
+    fn any_difference_changes_the_fingerprint() {
+        let base = Unit::new(Target::order("1"), OrderStatus::Shipped, Action::Upload("x"), None);
+        let others = [
+            Unit::new(Target::order("2"), OrderStatus::Shipped, Action::Upload("x"), None),
+            Unit::new(Target::item("1", "a"), OrderStatus::Shipped, Action::Upload("x"), None),
+            Unit::new(Target::order("1"), OrderStatus::Delivered, Action::Upload("x"), None),
+            Unit::new(Target::order("1"), OrderStatus::Shipped, Action::Upload("y"), None),
+            Unit::new(
+                Target::order("1"),
+                OrderStatus::Shipped,
+                Action::Skip { reason: "x".into() },
+                None,
+            ),
+        ];
+        for other in others {
+            assert_ne!(base.fingerprint, other.fingerprint, "{other:?}");
+        }
+    }
+}

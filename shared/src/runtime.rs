@@ -1,0 +1,83 @@
+//! Lambda entry: build everything once per container, then serve invocations.
+//!
+//! A function's `main` is three lines: set up logging, build its platform client, and call
+//! [`serve`]. Start-up makes no network call: the SDK fetches credentials and the account
+//! secrets on first use.
+
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+use crate::batch::{BatchHandler, DeadLetterQueue, HandlerParts};
+use crate::config::{AccountStore, BatchLimits, ConfigError, FunctionEnv};
+use crate::ledger::Ledger;
+use crate::platform::Platform;
+
+/// The AWS clients a handler uses, built from one SDK configuration.
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsClients {
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+        }
+    }
+}
+
+/// Builds a platform's handler from the environment and the clients.
+pub fn build_handler<P: Platform>(
+    platform: P,
+    env: &FunctionEnv,
+    clients: &AwsClients,
+) -> BatchHandler<P> {
+    let limits = BatchLimits {
+        default_size: P::DEFAULT_BATCH_SIZE,
+        max_size: P::MAX_BATCH_SIZE,
+    };
+    let parts = HandlerParts {
+        accounts: AccountStore::new(
+            clients.secrets.clone(),
+            P::NAME,
+            env,
+            limits,
+            P::check_settings,
+        ),
+        ledger: Ledger::new(clients.dynamodb.clone(), &env.ledger_table, env.retention),
+        dead_letters: DeadLetterQueue::new(
+            clients.sqs.clone(),
+            &env.dead_letter_queue_url,
+            P::NAME.as_str(),
+        ),
+        lease: env.lease,
+    };
+    BatchHandler::new(platform, parts)
+}
+
+/// Per-attempt timeout of platform HTTP requests inside Lambda.
+pub const PLATFORM_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Runs the Lambda runtime loop with a handler built by `make_platform`.
+pub async fn serve<P: Platform>(
+    make_platform: impl FnOnce(&FunctionEnv) -> Result<P, String>,
+) -> Result<(), lambda_runtime::Error> {
+    let env = FunctionEnv::from_env().map_err(|e: ConfigError| e.to_string())?;
+    let platform = make_platform(&env)?;
+    let config = crate::aws::load_sdk_config().await;
+    let clients = AwsClients::new(&config);
+    let handler = build_handler(platform, &env, &clients);
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let deadline_ms = i64::try_from(event.context.deadline).ok();
+        let report = Box::pin(handler.handle(&event.payload, deadline_ms)).await;
+        Ok::<SqsBatchResponse, lambda_runtime::Error>(report.response)
+    }))
+    .await
+}

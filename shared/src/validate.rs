@@ -1,0 +1,223 @@
+//! Turns an SQS body into a checked [`StatusMessage`], or one error naming the field at fault.
+//!
+//! Deserialisation catches shape errors (with the JSON path, thanks to `serde_path_to_error`);
+//! the checks below catch what a schema cannot say clearly.
+
+use std::collections::HashSet;
+
+use chrono::Datelike;
+
+use crate::envelope::{self, Wrapping};
+use crate::message::{Package, StatusMessage};
+
+/// Why a message cannot be processed, naming the field: `packages[1].tracking_number: empty`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct InvalidMessage {
+    pub field: String,
+    pub problem: String,
+}
+
+impl InvalidMessage {
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Unwraps, parses and validates one SQS body.
+pub fn parse_body(body: &str) -> Result<(StatusMessage, Wrapping), InvalidMessage> {
+    let (text, wrapping) = envelope::unwrap(body)?;
+    let message = parse_message(&text)?;
+    Ok((message, wrapping))
+}
+
+/// Parses and validates the canonical JSON text of one message.
+pub fn parse_message(text: &str) -> Result<StatusMessage, InvalidMessage> {
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    let message: StatusMessage = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "message".to_owned() } else { path };
+        InvalidMessage::new(field, e.into_inner().to_string())
+    })?;
+    validate(&message)?;
+    Ok(message)
+}
+
+/// The checks beyond the message's shape.
+pub fn validate(message: &StatusMessage) -> Result<(), InvalidMessage> {
+    if message.version != 1 {
+        return Err(InvalidMessage::new(
+            "version",
+            format!("must be 1, got {}", message.version),
+        ));
+    }
+    check_account(&message.account)?;
+    check_text("order.id", &message.order.id, 128)?;
+    if let Some(id) = &message.id {
+        check_text("id", id, 256)?;
+    }
+    let year = message.occurred_at.year();
+    if !(2000..=9999).contains(&year) {
+        return Err(InvalidMessage::new(
+            "occurred_at",
+            format!("year {year} is out of range 2000..9999"),
+        ));
+    }
+    for (i, package) in message.packages.iter().enumerate() {
+        check_package(i, package)?;
+    }
+    let mut seen = HashSet::new();
+    for (i, line) in message.lines.iter().enumerate() {
+        check_text(&format!("lines[{i}].line_id"), &line.line_id, 128)?;
+        if !seen.insert(line.line_id.as_str()) {
+            return Err(InvalidMessage::new(
+                format!("lines[{i}].line_id"),
+                format!("duplicate line id {:?}", line.line_id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_account(account: &str) -> Result<(), InvalidMessage> {
+    // The account names a Secrets Manager secret, so keep it to characters that are safe there.
+    let valid = !account.is_empty()
+        && account.len() <= 64
+        && account
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(InvalidMessage::new(
+            "account",
+            format!("{account:?} must be 1-64 characters of A-Z, a-z, 0-9, '-', '_' or '.'"),
+        ))
+    }
+}
+
+fn check_text(field: &str, value: &str, max_len: usize) -> Result<(), InvalidMessage> {
+    if value.trim().is_empty() {
+        Err(InvalidMessage::new(field, "empty"))
+    } else if value.len() > max_len {
+        Err(InvalidMessage::new(
+            field,
+            format!("longer than {max_len} bytes"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_package(i: usize, package: &Package) -> Result<(), InvalidMessage> {
+    let field = |name: &str| format!("packages[{i}].{name}");
+    if let Some(tracking) = &package.tracking_number {
+        check_text(&field("tracking_number"), tracking, 128)?;
+    }
+    if let Some(carrier) = &package.carrier {
+        check_text(&field("carrier"), carrier, 64)?;
+    }
+    if package.is_shipped() && package.tracking_number.is_none() && package.carrier.is_some() {
+        return Err(InvalidMessage::new(
+            field("tracking_number"),
+            "missing for a shipped package with a carrier",
+        ));
+    }
+    for (j, line) in package.lines.iter().enumerate() {
+        check_text(&field(&format!("lines[{j}].line_id")), &line.line_id, 128)?;
+        if let Some(quantity) = line.quantity
+            && !(quantity > 0.0)
+        {
+            return Err(InvalidMessage::new(
+                field(&format!("lines[{j}].quantity")),
+                format!("must be positive, got {quantity}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn seed_example() -> serde_json::Value {
+        json!({
+            "version": 1,
+            "platform": "cv3",
+            "order": {"id": "12345"},
+            "occurred_at": "2018-09-23T10:00:00-04:00",
+            "packages": [
+                {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z3123134135",
+                 "shipped_at": "2018-09-23T10:00:00-04:00"},
+                {"carrier": "FedEx", "service": "2-Day", "tracking_number": "4563543534",
+                 "shipped_at": "2018-09-23T11:00:00-04:00"}
+            ]
+        })
+    }
+
+    fn error_of(value: serde_json::Value) -> String {
+        parse_message(&value.to_string()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn seed_example_is_valid_with_default_account() {
+        let message = parse_message(&seed_example().to_string()).unwrap();
+        assert_eq!(message.account, "default");
+        assert_eq!(message.packages.len(), 2);
+    }
+
+    #[test]
+    fn empty_tracking_number_names_the_package() {
+        let mut value = seed_example();
+        value["packages"][1]["tracking_number"] = json!("  ");
+        assert_eq!(error_of(value), "packages[1].tracking_number: empty");
+    }
+
+    #[test]
+    fn shape_errors_carry_the_json_path() {
+        let mut value = seed_example();
+        value["packages"][0]["shipped_at"] = json!("yesterday");
+        assert!(
+            error_of(value).starts_with("packages[0].shipped_at:"),
+            "path missing"
+        );
+        let mut value = seed_example();
+        value["platform"] = json!("amazon");
+        assert!(error_of(value).starts_with("platform: unknown variant `amazon`"));
+        let mut value = seed_example();
+        value["colour"] = json!("red");
+        assert!(error_of(value).contains("unknown field `colour`"));
+    }
+
+    #[test]
+    fn missing_occurred_at_is_named() {
+        let mut value = seed_example();
+        value.as_object_mut().unwrap().remove("occurred_at");
+        assert!(error_of(value).contains("missing field `occurred_at`"));
+    }
+
+    #[test]
+    fn version_account_and_order_id_are_checked() {
+        let mut value = seed_example();
+        value["version"] = json!(2);
+        assert_eq!(error_of(value), "version: must be 1, got 2");
+        let mut value = seed_example();
+        value["account"] = json!("../other");
+        assert!(error_of(value).starts_with("account: "));
+        let mut value = seed_example();
+        value["order"]["id"] = json!("");
+        assert_eq!(error_of(value), "order.id: empty");
+    }
+
+    #[test]
+    fn duplicate_line_ids_are_refused() {
+        let mut value = seed_example();
+        value["lines"] = json!([{"line_id": "1"}, {"line_id": "1"}]);
+        assert_eq!(error_of(value), "lines[1].line_id: duplicate line id \"1\"");
+    }
+}
