@@ -1,0 +1,8 @@
+//! Test harness: a real AWS API (moto server on 127.0.0.1) with per-test resources, and the
+//! plumbing the end-to-end tests share. The platform sandboxes and the Lambda Runtime API
+//! stand-in live in the `orderstatus-sandboxes` crate beside this one.
+
+pub mod moto;
+pub mod stack;
+
+pub use orderstatus_sandboxes as sandboxes;

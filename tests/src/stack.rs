@@ -1,0 +1,290 @@
+//! Per-test AWS resources in moto: a ledger table, a queue with its dead-letter queue, and an
+//! account secret, all with unique names so that tests run in parallel without meeting.
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+use aws_sdk_sqs::config::Credentials;
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use orderstatus::aws::RequestCounter;
+use orderstatus::config::FunctionEnv;
+use orderstatus::runtime::AwsClients;
+
+/// AWS clients against moto, with DynamoDB requests counted.
+pub struct TestStack {
+    pub endpoint: String,
+    pub config: SdkConfig,
+    pub clients: AwsClients,
+    pub dynamodb_requests: RequestCounter,
+    pub table: String,
+    pub queue_url: String,
+    pub dead_letter_queue_url: String,
+    pub secrets_prefix: String,
+}
+
+/// The SDK configuration tests use: moto's endpoint, a fixed region, dummy credentials.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "orderstatus-tests"))
+        .load()
+        .await
+}
+
+impl TestStack {
+    /// Creates fresh resources. `visibility` is the queue's visibility timeout, which is how
+    /// long a failed message waits before SQS hands it out again.
+    pub async fn new(visibility: Duration) -> TestStack {
+        let endpoint = crate::moto::endpoint();
+        let config = sdk_config(&endpoint).await;
+        let dynamodb_requests = RequestCounter::default();
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&config)
+                .interceptor(dynamodb_requests.clone())
+                .build(),
+        );
+        let clients = AwsClients {
+            dynamodb,
+            sqs: aws_sdk_sqs::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
+        };
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let id = &id[..12];
+        let table = format!("ledger-{id}");
+        create_table(&clients.dynamodb, &table).await;
+        let dead_letter_queue_url = create_queue(&clients.sqs, &format!("dlq-{id}"), None, visibility).await;
+        let dlq_arn = queue_arn(&clients.sqs, &dead_letter_queue_url).await;
+        let queue_url = create_queue(&clients.sqs, &format!("queue-{id}"), Some(&dlq_arn), visibility).await;
+        dynamodb_requests.reset();
+        TestStack {
+            endpoint,
+            config,
+            clients,
+            dynamodb_requests,
+            table,
+            queue_url,
+            dead_letter_queue_url,
+            secrets_prefix: format!("test-{id}/"),
+        }
+    }
+
+    /// The environment a function would read.
+    pub fn function_env(&self) -> FunctionEnv {
+        FunctionEnv {
+            ledger_table: self.table.clone(),
+            queue_url: Some(self.queue_url.clone()),
+            dead_letter_queue_url: self.dead_letter_queue_url.clone(),
+            secrets_prefix: self.secrets_prefix.clone(),
+            allow_insecure_http: true,
+            lease: Duration::from_secs(60),
+            retention: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+
+    /// The same environment as variables, for a function binary.
+    pub fn function_env_vars(&self) -> Vec<(String, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL".into(), self.endpoint.clone()),
+            ("AWS_REGION".into(), "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID".into(), "test".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
+            ("LEDGER_TABLE".into(), self.table.clone()),
+            ("QUEUE_URL".into(), self.queue_url.clone()),
+            ("DEAD_LETTER_QUEUE_URL".into(), self.dead_letter_queue_url.clone()),
+            ("SECRETS_PREFIX".into(), self.secrets_prefix.clone()),
+            ("ALLOW_INSECURE_HTTP".into(), "true".into()),
+        ]
+    }
+
+    /// Creates (or replaces) the secret of `platform/account`.
+    pub async fn put_secret(&self, platform: &str, account: &str, value: &serde_json::Value) {
+        let name = format!("{}{platform}/{account}", self.secrets_prefix);
+        let created = self
+            .clients
+            .secrets
+            .create_secret()
+            .name(&name)
+            .secret_string(value.to_string())
+            .send()
+            .await;
+        if created.is_err() {
+            self.clients
+                .secrets
+                .put_secret_value()
+                .secret_id(&name)
+                .secret_string(value.to_string())
+                .send()
+                .await
+                .expect("put secret value");
+        }
+    }
+
+    /// Sends each body to the queue; returns the SQS message ids in order.
+    pub async fn send(&self, bodies: &[String]) -> Vec<String> {
+        let mut ids = Vec::new();
+        for body in bodies {
+            let output = self
+                .clients
+                .sqs
+                .send_message()
+                .queue_url(&self.queue_url)
+                .message_body(body)
+                .send()
+                .await
+                .expect("send message");
+            ids.push(output.message_id().unwrap_or_default().to_owned());
+        }
+        ids
+    }
+
+    /// Receives up to `max` visible messages with all attributes.
+    pub async fn receive(&self, queue_url: &str, max: i32) -> Vec<aws_sdk_sqs::types::Message> {
+        self.clients
+            .sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(max.min(10))
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .expect("receive")
+            .messages
+            .unwrap_or_default()
+    }
+
+    /// Every message on the dead-letter queue (read without deleting, bounded).
+    pub async fn dead_letters(&self) -> Vec<aws_sdk_sqs::types::Message> {
+        let mut all = Vec::new();
+        for _ in 0..20 {
+            let output = self
+                .clients
+                .sqs
+                .receive_message()
+                .queue_url(&self.dead_letter_queue_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(30)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .expect("receive dead letters");
+            let got = output.messages.unwrap_or_default();
+            if got.is_empty() {
+                break;
+            }
+            all.extend(got);
+        }
+        all
+    }
+
+    /// Visible plus in-flight messages on a queue.
+    pub async fn depth(&self, queue_url: &str) -> usize {
+        let output = self
+            .clients
+            .sqs
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .expect("queue attributes");
+        let attributes = output.attributes().cloned().unwrap_or_default();
+        [
+            QueueAttributeName::ApproximateNumberOfMessages,
+            QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+        ]
+        .iter()
+        .filter_map(|name| attributes.get(name)?.parse::<usize>().ok())
+        .sum()
+    }
+
+    pub async fn queue_arn(&self) -> String {
+        queue_arn(&self.clients.sqs, &self.queue_url).await
+    }
+}
+
+async fn create_table(client: &aws_sdk_dynamodb::Client, table: &str) {
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .expect("key schema")
+    };
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("attribute definition")
+    };
+    client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attribute("pk"))
+        .attribute_definitions(attribute("sk"))
+        .send()
+        .await
+        .expect("create table");
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .expect("ttl"),
+        )
+        .send()
+        .await
+        .expect("enable ttl");
+}
+
+async fn create_queue(
+    client: &aws_sdk_sqs::Client,
+    name: &str,
+    dead_letter_arn: Option<&str>,
+    visibility: Duration,
+) -> String {
+    let mut request = client
+        .create_queue()
+        .queue_name(name)
+        .attributes(QueueAttributeName::VisibilityTimeout, visibility.as_secs().to_string());
+    if let Some(arn) = dead_letter_arn {
+        request = request.attributes(
+            QueueAttributeName::RedrivePolicy,
+            serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": 3}).to_string(),
+        );
+    }
+    request
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn queue_arn(client: &aws_sdk_sqs::Client, url: &str) -> String {
+    client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue arn")
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
+        .cloned()
+        .unwrap_or_default()
+}
