@@ -1,0 +1,195 @@
+//! XML plumbing: a minimal element tree for reading, and a document writer.
+//!
+//! CV3's server is PHP SOAP and matches elements leniently, so the tree keeps only local names
+//! (prefixes and namespace declarations are dropped) and fully unescaped text.
+
+use std::io;
+
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesDecl, BytesRef, BytesStart, Event};
+use quick_xml::reader::Reader;
+use quick_xml::writer::Writer;
+
+/// Writes an XML declaration followed by what `body` writes. Every value goes through the
+/// writer so it is escaped.
+pub(super) fn document(body: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>) -> Vec<u8> {
+    let mut writer = Writer::new(Vec::new());
+    writer
+        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .and_then(|()| body(&mut writer))
+        .expect("writing XML to a Vec cannot fail");
+    writer.into_inner()
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Element {
+    name: String,
+    attributes: Vec<(String, String)>,
+    children: Vec<Element>,
+    text: String,
+}
+
+impl Element {
+    /// Parses a whole document and returns its root element.
+    pub(super) fn parse(xml: &str) -> Result<Element, String> {
+        let mut reader = Reader::from_str(xml);
+        let mut open: Vec<Element> = Vec::new();
+        let mut root = None;
+        loop {
+            match reader.read_event().map_err(|e| e.to_string())? {
+                Event::Start(start) => open.push(Element::open(&start)?),
+                Event::Empty(start) => attach(&mut open, &mut root, Element::open(&start)?)?,
+                Event::End(_) => {
+                    // quick-xml checks end names, so an End always has a matching Start.
+                    let element = open.pop().ok_or("unexpected end tag")?;
+                    attach(&mut open, &mut root, element)?;
+                }
+                Event::Text(text) => {
+                    let text = text.xml_content().map_err(|e| e.to_string())?;
+                    append_text(&mut open, &text)?;
+                }
+                Event::CData(cdata) => {
+                    let text = cdata.xml_content().map_err(|e| e.to_string())?;
+                    append_text(&mut open, &text)?;
+                }
+                Event::GeneralRef(reference) => append_text(&mut open, &resolve(&reference)?)?,
+                Event::Eof => break,
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+            }
+        }
+        if let Some(unclosed) = open.last() {
+            return Err(format!("element <{}> is not closed", unclosed.name));
+        }
+        root.ok_or_else(|| "no root element".to_owned())
+    }
+
+    fn open(start: &BytesStart) -> Result<Element, String> {
+        let mut attributes = Vec::new();
+        for attribute in start.attributes() {
+            let attribute = attribute.map_err(|e| e.to_string())?;
+            if attribute.key.as_namespace_binding().is_some() {
+                continue;
+            }
+            let value = attribute.unescape_value().map_err(|e| e.to_string())?;
+            attributes.push((
+                utf8(attribute.key.local_name().as_ref())?,
+                value.into_owned(),
+            ));
+        }
+        Ok(Element {
+            name: utf8(start.local_name().as_ref())?,
+            attributes,
+            ..Element::default()
+        })
+    }
+
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(super) fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub(super) fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|child| child.name == name)
+    }
+
+    pub(super) fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
+        self.children.iter().filter(move |child| child.name == name)
+    }
+
+    /// The element's own text (CDATA included), with every reference resolved.
+    pub(super) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Text of the named child, or "" when it is absent: CV3 treats both the same.
+    pub(super) fn child_text(&self, name: &str) -> &str {
+        self.child(name).map_or("", Element::text)
+    }
+}
+
+fn attach(
+    open: &mut [Element],
+    root: &mut Option<Element>,
+    element: Element,
+) -> Result<(), String> {
+    match open.last_mut() {
+        Some(parent) => parent.children.push(element),
+        None if root.is_some() => return Err("more than one root element".to_owned()),
+        None => *root = Some(element),
+    }
+    Ok(())
+}
+
+fn append_text(open: &mut [Element], text: &str) -> Result<(), String> {
+    match open.last_mut() {
+        Some(element) => element.text.push_str(text),
+        // Whitespace between the prolog and the root is normal; anything else is not XML.
+        None if text.trim().is_empty() => {}
+        None => return Err("text outside the root element".to_owned()),
+    }
+    Ok(())
+}
+
+/// quick-xml reports `&amp;` and `&#38;` as separate events; turn them back into characters.
+fn resolve(reference: &BytesRef) -> Result<String, String> {
+    if let Some(character) = reference.resolve_char_ref().map_err(|e| e.to_string())? {
+        return Ok(character.to_string());
+    }
+    let name = reference.decode().map_err(|e| e.to_string())?;
+    resolve_predefined_entity(&name)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("unknown entity &{name};"))
+}
+
+fn utf8(bytes: &[u8]) -> Result<String, String> {
+    String::from_utf8(bytes.to_vec()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_local_names_and_unescapes_text_and_attributes() {
+        let root = Element::parse(
+            r#"<?xml version="1.0"?>
+            <a:Root xmlns:a="urn:x" a:kind="x &amp; y">
+              <a:item>1 &lt; 2 &amp; &#34;q&#x22;</a:item>
+              <item><![CDATA[<raw>]]></item>
+              <empty/>
+            </a:Root>"#,
+        )
+        .unwrap();
+        assert_eq!(root.name(), "Root");
+        assert_eq!(root.attribute("kind"), Some("x & y"));
+        assert_eq!(
+            root.attribute("a"),
+            None,
+            "namespace declarations are not attributes"
+        );
+        let items: Vec<&str> = root.children("item").map(Element::text).collect();
+        assert_eq!(items, ["1 < 2 & \"q\"", "<raw>"]);
+        assert_eq!(root.child_text("empty"), "");
+        assert_eq!(root.child_text("missing"), "");
+    }
+
+    #[test]
+    fn rejects_what_is_not_one_well_formed_element() {
+        for bad in [
+            "",
+            "just text",
+            "<a><b></a>",
+            "<a>",
+            "<a/><b/>",
+            "<a>&bogus;</a>",
+        ] {
+            assert!(Element::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Local stand-ins for what the functions talk to, so the whole pipeline runs on a laptop:
+//! platform sandboxes that enforce each platform's wire format and rules, and an
+//! implementation of the AWS Lambda Runtime API that runs a compiled function binary the way
+//! Lambda does.
+
+pub mod cv3;
+pub mod runtime_api;
+
+mod server;
+mod sync;
