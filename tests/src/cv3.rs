@@ -1,0 +1,86 @@
+//! A CV3 scene for end-to-end tests: moto resources, the CV3 sandbox, and the account secret
+//! pointing at it.
+
+use std::time::Duration;
+
+use orderstatus::batch::{ATTR_OUTCOME, ATTR_REASON};
+use orderstatus_sandboxes::cv3::{Cv3Credentials, Cv3Sandbox};
+use serde_json::json;
+
+use crate::stack::TestStack;
+
+pub struct Cv3Scene {
+    pub stack: TestStack,
+    pub sandbox: Cv3Sandbox,
+}
+
+pub fn credentials() -> Cv3Credentials {
+    Cv3Credentials {
+        user: "store-api".into(),
+        pass: "s3cret-pass".into(),
+        service_id: "svc-1".into(),
+    }
+}
+
+impl Cv3Scene {
+    pub async fn new(visibility: Duration) -> Cv3Scene {
+        let stack = TestStack::new(visibility).await;
+        let sandbox = Cv3Sandbox::start(credentials()).await.expect("start CV3 sandbox");
+        let c = credentials();
+        stack
+            .put_secret(
+                "cv3",
+                "default",
+                &json!({"base_url": sandbox.base_url(), "user": c.user, "pass": c.pass,
+                        "service_id": c.service_id, "time_zone": "America/New_York"}),
+            )
+            .await;
+        Cv3Scene { stack, sandbox }
+    }
+
+    /// (reason, outcome) attributes of every dead letter.
+    pub async fn dead_letter_reasons(&self) -> Vec<(String, String)> {
+        self.stack
+            .dead_letters()
+            .await
+            .iter()
+            .map(|m| {
+                let attribute = |name: &str| {
+                    m.message_attributes()
+                        .and_then(|a| a.get(name))
+                        .and_then(|v| v.string_value())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                (attribute(ATTR_REASON), attribute(ATTR_OUTCOME))
+            })
+            .collect()
+    }
+}
+
+/// Seed 000's example: order shipped 9/23/2018 in two packages.
+pub fn seed_example(order_id: &str) -> String {
+    json!({
+        "version": 1, "platform": "cv3", "order": {"id": order_id},
+        "occurred_at": "2018-09-23T16:00:00-04:00",
+        "packages": [
+            {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z3123134135",
+             "shipped_at": "2018-09-23T10:00:00-04:00"},
+            {"carrier": "FedEx", "service": "2-Day", "tracking_number": "4563543534",
+             "shipped_at": "2018-09-23T11:00:00-04:00"}
+        ]
+    })
+    .to_string()
+}
+
+/// A new order, no packages yet: `Processing`.
+pub fn processing(order_id: &str) -> String {
+    json!({"version": 1, "platform": "cv3", "order": {"id": order_id},
+           "occurred_at": "2018-09-20T09:00:00-04:00"})
+    .to_string()
+}
+
+/// Missing `occurred_at`: invalid.
+pub fn invalid() -> String {
+    json!({"version": 1, "platform": "cv3", "order": {"id": "999"}, "status": "shipped"}).to_string()
+}

@@ -1,0 +1,127 @@
+//! CV3 end to end as Lambda runs it: the compiled `orderstatus-cv3` binary under a local
+//! implementation of the Lambda Runtime API, fed by an SQS event source mapping played here
+//! (receive → invoke → delete what the batch response does not list as failed).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::SqsBatchResponse;
+use orderstatus::sqs::{delete_succeeded, to_lambda_event};
+use orderstatus_sandboxes::cv3::{Fault, FaultKind};
+use orderstatus_sandboxes::runtime_api::{Invocation, RuntimeApi};
+use orderstatus_tests::cv3::{Cv3Scene, invalid, processing, seed_example};
+use tokio::process::{Child, Command};
+
+/// The function binary, built by cargo next to this test's own executable.
+fn function_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
+    let binary = dir.join("orderstatus-cv3");
+    if !binary.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "-p", "orderstatus-cv3", "--bin", "orderstatus-cv3"])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building orderstatus-cv3 failed");
+    }
+    binary
+}
+
+struct Function {
+    api: RuntimeApi,
+    child: Child,
+}
+
+impl Function {
+    async fn start(scene: &Cv3Scene) -> Function {
+        let api = RuntimeApi::start().await.expect("runtime api");
+        let child = Command::new(function_binary())
+            .envs(api.lambda_env("orderstatus-cv3"))
+            .envs(scene.stack.function_env_vars())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start orderstatus-cv3");
+        api.wait_ready(Duration::from_secs(30)).await.expect("function init");
+        Function { api, child }
+    }
+
+    /// One poll of the event source mapping; returns how many messages were handed over.
+    async fn poll(&self, scene: &Cv3Scene) -> usize {
+        let messages = scene.stack.receive(&scene.stack.queue_url, 10).await;
+        if messages.is_empty() {
+            return 0;
+        }
+        let count = messages.len();
+        let arn = scene.stack.queue_arn().await;
+        let event = to_lambda_event(messages, &arn, "us-east-1");
+        let payload = serde_json::to_value(&event).unwrap();
+        let response = match self.api.invoke(payload, Duration::from_secs(60)).await.expect("invoke") {
+            Invocation::Response(value) => value,
+            Invocation::Error(error) => panic!("function failed: {error}"),
+        };
+        let response: SqsBatchResponse = serde_json::from_value(response).expect("batch response");
+        delete_succeeded(&scene.stack.clients.sqs, &scene.stack.queue_url, &event, &response)
+            .await
+            .expect("delete");
+        count
+    }
+
+    async fn drain(&self, scene: &Cv3Scene) {
+        for _ in 0..20 {
+            if self.poll(scene).await == 0 && scene.stack.depth(&scene.stack.queue_url).await == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        panic!("queue did not drain");
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        self.api.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_binary_uploads_dead_letters_and_skips_duplicates() {
+    let scene = Cv3Scene::new(Duration::from_secs(1)).await;
+    let function = Function::start(&scene).await;
+
+    scene.stack.send(&[seed_example("12345"), processing("12346"), invalid()]).await;
+    function.drain(&scene).await;
+    let received = scene.sandbox.received();
+    assert_eq!(received.statuses.len(), 2, "{received:?}");
+    assert_eq!(received.requests, 1, "one CV3 call for the batch");
+    assert_eq!(received.statuses[0].status, "Shipped 9/23/2018");
+    assert_eq!(scene.dead_letter_reasons().await, vec![("schema".to_owned(), "invalid".to_owned())]);
+
+    // Duplicate delivery: nothing uploaded.
+    scene.stack.send(&[seed_example("12345")]).await;
+    function.drain(&scene).await;
+    assert_eq!(scene.sandbox.received().requests, 1);
+    function.stop().await;
+}
+
+#[tokio::test]
+async fn the_binary_retries_a_500_through_sqs_and_loses_nothing() {
+    let scene = Cv3Scene::new(Duration::from_secs(1)).await;
+    let function = Function::start(&scene).await;
+    scene.sandbox.inject(Fault::new(FaultKind::Http500).times(3));
+    scene.stack.send(&[seed_example("12345"), processing("12346")]).await;
+    let mut polls = 0;
+    while scene.sandbox.received().statuses.len() < 2 && polls < 20 {
+        function.poll(&scene).await;
+        polls += 1;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let received = scene.sandbox.received();
+    assert_eq!(received.statuses.len(), 2, "{received:?}");
+    assert!(received.requests >= 4, "three 500s were answered first");
+    function.drain(&scene).await;
+    assert!(scene.dead_letter_reasons().await.is_empty());
+    function.stop().await;
+}
