@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use orderstatus::message::PlatformName;
 
 #[derive(Parser)]
-#[command(name = "orderstatus", version, about = "Operate the order-status uploader: local worker, send, schema")]
+#[command(
+    name = "orderstatus",
+    version,
+    about = "Operate the order-status uploader: local worker, send, schema"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -83,7 +83,12 @@ pub async fn run(args: SendArgs) -> Result<(), Failure> {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|e| Failure::Run(format!("send to {queue_url} failed: {}", orderstatus::aws::error_text(&e))))?;
+            .map_err(|e| {
+                Failure::Run(format!(
+                    "send to {queue_url} failed: {}",
+                    orderstatus::aws::error_text(&e)
+                ))
+            })?;
         sent += output.successful().len();
         for failed in output.failed() {
             eprintln!("not sent: {}", failed.message().unwrap_or(failed.code()));
@@ -91,7 +96,10 @@ pub async fn run(args: SendArgs) -> Result<(), Failure> {
     }
     println!("sent {sent}, invalid {invalid}");
     if invalid > 0 || sent < valid.len() {
-        return Err(Failure::Run(format!("{} line(s) not sent", invalid + valid.len() - sent)));
+        return Err(Failure::Run(format!(
+            "{} line(s) not sent",
+            invalid + valid.len() - sent
+        )));
     }
     Ok(())
 }
@@ -104,6 +112,7 @@ fn read_input(file: &str) -> Result<String, Failure> {
             .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
         Ok(text)
     } else {
-        std::fs::read_to_string(file).map_err(|e| Failure::Usage(format!("cannot read {file}: {e}")))
+        std::fs::read_to_string(file)
+            .map_err(|e| Failure::Usage(format!("cannot read {file}: {e}")))
     }
 }

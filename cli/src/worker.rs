@@ -98,9 +98,14 @@ async fn work<P: Platform>(
         let _ = tokio::signal::ctrl_c().await;
         eprintln!("stopping after the current batch…");
     };
-    Box::pin(orderstatus::worker::run(&handler, &clients.sqs, options, stop))
-        .await
-        .map_err(Failure::Run)
+    Box::pin(orderstatus::worker::run(
+        &handler,
+        &clients.sqs,
+        options,
+        stop,
+    ))
+    .await
+    .map_err(Failure::Run)
 }
 
 fn print_summary(summary: &WorkerSummary, json: bool) {
@@ -115,7 +120,10 @@ fn print_summary(summary: &WorkerSummary, json: bool) {
         println!("{value:#}");
         return;
     }
-    println!("{:<38} {:<16} {:<15} {:<9} DETAIL", "MESSAGE", "ORDER", "OUTCOME", "REASON");
+    println!(
+        "{:<38} {:<16} {:<15} {:<9} DETAIL",
+        "MESSAGE", "ORDER", "OUTCOME", "REASON"
+    );
     for message in &summary.messages {
         println!(
             "{:<38} {:<16} {:<15} {:<9} {}",
@@ -126,12 +134,20 @@ fn print_summary(summary: &WorkerSummary, json: bool) {
             message.outcome.detail().unwrap_or("")
         );
     }
-    let counts: Vec<String> = summary.outcomes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let counts: Vec<String> = summary
+        .outcomes
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     println!(
         "{} batch(es), {} message(s) deleted; {}",
         summary.batches,
         summary.deleted,
-        if counts.is_empty() { "no messages".to_owned() } else { counts.join(" ") }
+        if counts.is_empty() {
+            "no messages".to_owned()
+        } else {
+            counts.join(" ")
+        }
     );
 }
 

@@ -52,7 +52,10 @@ impl std::fmt::Display for SecretString {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {name} is not set ({purpose})")]
-    MissingEnv { name: &'static str, purpose: &'static str },
+    MissingEnv {
+        name: &'static str,
+        purpose: &'static str,
+    },
     #[error("environment variable {name}: {problem}")]
     BadEnv { name: &'static str, problem: String },
     #[error("no secret {secret:?}: create it to configure account {account:?}")]
@@ -99,12 +102,14 @@ impl FunctionEnv {
         let seconds = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
             match lookup(name).filter(|v| !v.is_empty()) {
                 None => Ok(Duration::from_secs(default)),
-                Some(v) => v.parse::<u64>().map(Duration::from_secs).map_err(|_| {
-                    ConfigError::BadEnv {
-                        name,
-                        problem: format!("{v:?} is not a whole number of seconds"),
-                    }
-                }),
+                Some(v) => {
+                    v.parse::<u64>()
+                        .map(Duration::from_secs)
+                        .map_err(|_| ConfigError::BadEnv {
+                            name,
+                            problem: format!("{v:?} is not a whole number of seconds"),
+                        })
+                }
             }
         };
         let allow_insecure_http = match lookup("ALLOW_INSECURE_HTTP").as_deref() {
@@ -239,6 +244,9 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// One account's settings, loaded at most once.
+type AccountCell<S> = Arc<OnceCell<Arc<Account<S>>>>;
+
 /// Loads account secrets on first use and keeps them for the life of the container.
 pub struct AccountStore<S> {
     client: aws_sdk_secretsmanager::Client,
@@ -247,7 +255,7 @@ pub struct AccountStore<S> {
     limits: BatchLimits,
     allow_insecure_http: bool,
     check: fn(&S) -> Result<(), String>,
-    accounts: Mutex<HashMap<String, Arc<OnceCell<Arc<Account<S>>>>>>,
+    accounts: Mutex<HashMap<String, AccountCell<S>>>,
 }
 
 impl<S: DeserializeOwned + Send + Sync> AccountStore<S> {
@@ -307,11 +315,19 @@ impl<S: DeserializeOwned + Send + Sync> AccountStore<S> {
                     }
                 }
             })?;
-        let json = output.secret_string().ok_or_else(|| ConfigError::BadSecret {
-            secret: secret.clone(),
-            problem: "has no SecretString (store the settings as JSON text)".to_owned(),
-        })?;
-        let parsed = Account::from_json(account, &secret, json, self.limits, self.allow_insecure_http)?;
+        let json = output
+            .secret_string()
+            .ok_or_else(|| ConfigError::BadSecret {
+                secret: secret.clone(),
+                problem: "has no SecretString (store the settings as JSON text)".to_owned(),
+            })?;
+        let parsed = Account::from_json(
+            account,
+            &secret,
+            json,
+            self.limits,
+            self.allow_insecure_http,
+        )?;
         (self.check)(&parsed.settings).map_err(|problem| ConfigError::BadSecret {
             secret: secret.clone(),
             problem,
@@ -338,7 +354,8 @@ mod tests {
     #[test]
     fn secrets_are_redacted_in_debug_output() {
         let json = r#"{"base_url":"https://example.com","user":"u","pass":"hunter2"}"#;
-        let account: Account<Creds> = Account::from_json("default", "s", json, LIMITS, false).unwrap();
+        let account: Account<Creds> =
+            Account::from_json("default", "s", json, LIMITS, false).unwrap();
         let shown = format!("{account:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("[redacted]"));
@@ -362,7 +379,8 @@ mod tests {
     #[test]
     fn secret_errors_name_the_field() {
         let json = r#"{"base_url":"https://example.com","user":"u","pass":"p","batch_size":9000}"#;
-        let err = Account::<Creds>::from_json("a", "orderstatus/cv3/a", json, LIMITS, false).unwrap_err();
+        let err =
+            Account::<Creds>::from_json("a", "orderstatus/cv3/a", json, LIMITS, false).unwrap_err();
         assert_eq!(
             err.to_string(),
             "secret \"orderstatus/cv3/a\": batch_size: 9000 is outside 1..=500"

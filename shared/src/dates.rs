@@ -46,7 +46,11 @@ mod tests {
     #[test]
     fn cv3_dates_have_no_leading_zeros() {
         let zone = parse_zone("America/New_York").unwrap();
-        let formatted = format_in(at("2018-09-03T10:00:00-04:00"), zone, DateStyle::MonthDayYear);
+        let formatted = format_in(
+            at("2018-09-03T10:00:00-04:00"),
+            zone,
+            DateStyle::MonthDayYear,
+        );
         assert_eq!(formatted, "9/3/2018");
     }
 
@@ -55,8 +59,14 @@ mod tests {
         // 02:30 UTC on the 24th is still the 23rd in New York.
         let shipped = at("2018-09-24T02:30:00Z");
         let new_york = parse_zone("America/New_York").unwrap();
-        assert_eq!(format_in(shipped, new_york, DateStyle::MonthDayYear), "9/23/2018");
-        assert_eq!(format_in(shipped, Tz::UTC, DateStyle::MonthDayYear), "9/24/2018");
+        assert_eq!(
+            format_in(shipped, new_york, DateStyle::MonthDayYear),
+            "9/23/2018"
+        );
+        assert_eq!(
+            format_in(shipped, Tz::UTC, DateStyle::MonthDayYear),
+            "9/24/2018"
+        );
         assert_eq!(
             format_in(shipped, new_york, DateStyle::DateTimeSpaced),
             "2018-09-23 22:30:00"

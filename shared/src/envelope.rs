@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn non_json_body_names_the_body() {
         let err = unwrap("hello").unwrap_err();
-        assert!(err.to_string().starts_with("body: not a JSON object"), "{err}");
+        assert!(
+            err.to_string().starts_with("body: not a JSON object"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -72,7 +72,12 @@ pub struct Unit<P> {
 
 impl<P: Serialize> Unit<P> {
     /// A unit whose fingerprint is computed from its target, status and action.
-    pub fn new(target: Target, status: OrderStatus, action: Action<P>, tracking: Option<String>) -> Self {
+    pub fn new(
+        target: Target,
+        status: OrderStatus,
+        action: Action<P>,
+        tracking: Option<String>,
+    ) -> Self {
         let fingerprint = fingerprint(&target, status, &action);
         Self {
             target,
@@ -134,7 +139,10 @@ pub enum UnitResult {
     /// The platform says it already has this status.
     AlreadyApplied,
     /// Refused; the message goes to the dead-letter queue with this text.
-    Rejected { reason: RejectReason, message: String },
+    Rejected {
+        reason: RejectReason,
+        message: String,
+    },
     /// Could not tell (5xx, 429, timeout): retry later.
     Transient { message: String },
 }
@@ -198,20 +206,55 @@ mod tests {
 
     #[test]
     fn same_facts_give_the_same_fingerprint() {
-        let a = Unit::new(Target::order("1"), OrderStatus::Shipped, Action::Upload("x"), None);
-        let b = Unit::new(Target::order("1"), OrderStatus::Shipped, Action::Upload("x"), None);
+        let a = Unit::new(
+            Target::order("1"),
+            OrderStatus::Shipped,
+            Action::Upload("x"),
+            None,
+        );
+        let b = Unit::new(
+            Target::order("1"),
+            OrderStatus::Shipped,
+            Action::Upload("x"),
+            None,
+        );
         assert_eq!(a.fingerprint, b.fingerprint);
         assert_eq!(a.fingerprint.len(), 32);
     }
 
     #[test]
     fn any_difference_changes_the_fingerprint() {
-        let base = Unit::new(Target::order("1"), OrderStatus::Shipped, Action::Upload("x"), None);
+        let base = Unit::new(
+            Target::order("1"),
+            OrderStatus::Shipped,
+            Action::Upload("x"),
+            None,
+        );
         let others = [
-            Unit::new(Target::order("2"), OrderStatus::Shipped, Action::Upload("x"), None),
-            Unit::new(Target::item("1", "a"), OrderStatus::Shipped, Action::Upload("x"), None),
-            Unit::new(Target::order("1"), OrderStatus::Delivered, Action::Upload("x"), None),
-            Unit::new(Target::order("1"), OrderStatus::Shipped, Action::Upload("y"), None),
+            Unit::new(
+                Target::order("2"),
+                OrderStatus::Shipped,
+                Action::Upload("x"),
+                None,
+            ),
+            Unit::new(
+                Target::item("1", "a"),
+                OrderStatus::Shipped,
+                Action::Upload("x"),
+                None,
+            ),
+            Unit::new(
+                Target::order("1"),
+                OrderStatus::Delivered,
+                Action::Upload("x"),
+                None,
+            ),
+            Unit::new(
+                Target::order("1"),
+                OrderStatus::Shipped,
+                Action::Upload("y"),
+                None,
+            ),
             Unit::new(
                 Target::order("1"),
                 OrderStatus::Shipped,

@@ -21,7 +21,10 @@ mod tests {
     /// `cargo run -p orderstatus-cli -- schema > schema/status-message.v1.json`.
     #[test]
     fn checked_in_schema_is_up_to_date() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/status-message.v1.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../schema/status-message.v1.json"
+        );
         let on_disk = std::fs::read_to_string(path).unwrap_or_default();
         assert!(
             on_disk == status_message_schema(),
@@ -33,10 +36,16 @@ mod tests {
     fn schema_names_every_status_and_platform() {
         let schema = status_message_schema();
         for status in crate::message::OrderStatus::ALL {
-            assert!(schema.contains(&format!("\"{}\"", status.as_str())), "{status}");
+            assert!(
+                schema.contains(&format!("\"{}\"", status.as_str())),
+                "{status}"
+            );
         }
         for platform in crate::message::PlatformName::ALL {
-            assert!(schema.contains(&format!("\"{}\"", platform.as_str())), "{platform}");
+            assert!(
+                schema.contains(&format!("\"{}\"", platform.as_str())),
+                "{platform}"
+            );
         }
         assert!(schema.contains("\"occurred_at\""));
     }

@@ -18,7 +18,9 @@ pub enum LogFormat {
 /// Installs the global subscriber; `RUST_LOG` overrides the `info` default. Safe to call twice.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder
             .json()
@@ -44,6 +46,8 @@ pub fn log_outcome(platform: &str, message: &MessageReport) {
         crate::batch::Outcome::Transient { .. } => {
             tracing::warn!(platform, account, order, message_id = %message.message_id, outcome, reason, detail, "message outcome")
         }
-        _ => tracing::info!(platform, account, order, message_id = %message.message_id, outcome, reason, detail, "message outcome"),
+        _ => {
+            tracing::info!(platform, account, order, message_id = %message.message_id, outcome, reason, detail, "message outcome")
+        }
     }
 }

@@ -39,7 +39,11 @@ pub fn parse_message(text: &str) -> Result<StatusMessage, InvalidMessage> {
     let deserializer = &mut serde_json::Deserializer::from_str(text);
     let message: StatusMessage = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { "message".to_owned() } else { path };
+        let field = if path == "." {
+            "message".to_owned()
+        } else {
+            path
+        };
         InvalidMessage::new(field, e.into_inner().to_string())
     })?;
     validate(&message)?;
@@ -129,7 +133,7 @@ fn check_package(i: usize, package: &Package) -> Result<(), InvalidMessage> {
     for (j, line) in package.lines.iter().enumerate() {
         check_text(&field(&format!("lines[{j}].line_id")), &line.line_id, 128)?;
         if let Some(quantity) = line.quantity
-            && !(quantity > 0.0)
+            && (quantity.is_nan() || quantity <= 0.0)
         {
             return Err(InvalidMessage::new(
                 field(&format!("lines[{j}].quantity")),

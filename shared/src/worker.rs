@@ -47,11 +47,18 @@ pub async fn run<P: Platform>(
     stop: impl Future<Output = ()>,
 ) -> Result<WorkerSummary, String> {
     let queue_arn = queue_arn(sqs, &options.queue_url).await?;
-    let region = queue_arn.split(':').nth(3).unwrap_or("us-east-1").to_owned();
+    let region = queue_arn
+        .split(':')
+        .nth(3)
+        .unwrap_or("us-east-1")
+        .to_owned();
     let mut summary = WorkerSummary::default();
     tokio::pin!(stop);
     loop {
-        if options.max_batches.is_some_and(|max| summary.batches >= max) {
+        if options
+            .max_batches
+            .is_some_and(|max| summary.batches >= max)
+        {
             break;
         }
         let received = tokio::select! {
@@ -66,7 +73,8 @@ pub async fn run<P: Platform>(
         }
         let event = to_lambda_event(received, &queue_arn, &region);
         let report = handler.handle(&event, None).await;
-        summary.deleted += delete_succeeded(sqs, &options.queue_url, &event, &report.response).await?;
+        summary.deleted +=
+            delete_succeeded(sqs, &options.queue_url, &event, &report.response).await?;
         summary.batches += 1;
         for (name, count) in report.counts() {
             *summary.outcomes.entry(name).or_default() += count;
@@ -109,7 +117,13 @@ async fn receive_batch(
             .message_attribute_names("All")
             .send()
             .await
-            .map_err(|e| format!("receive from {} failed: {}", options.queue_url, error_text(&e)))?;
+            .map_err(|e| {
+                format!(
+                    "receive from {} failed: {}",
+                    options.queue_url,
+                    error_text(&e)
+                )
+            })?;
         let got = output.messages.unwrap_or_default();
         if got.is_empty() {
             break;

@@ -25,7 +25,9 @@ pub fn credentials() -> Cv3Credentials {
 impl Cv3Scene {
     pub async fn new(visibility: Duration) -> Cv3Scene {
         let stack = TestStack::new(visibility).await;
-        let sandbox = Cv3Sandbox::start(credentials()).await.expect("start CV3 sandbox");
+        let sandbox = Cv3Sandbox::start(credentials())
+            .await
+            .expect("start CV3 sandbox");
         let c = credentials();
         stack
             .put_secret(
@@ -82,5 +84,6 @@ pub fn processing(order_id: &str) -> String {
 
 /// Missing `occurred_at`: invalid.
 pub fn invalid() -> String {
-    json!({"version": 1, "platform": "cv3", "order": {"id": "999"}, "status": "shipped"}).to_string()
+    json!({"version": 1, "platform": "cv3", "order": {"id": "999"}, "status": "shipped"})
+        .to_string()
 }

@@ -31,7 +31,13 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "orderstatus-tests"))
+        .credentials_provider(Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "orderstatus-tests",
+        ))
         .load()
         .await
 }
@@ -57,9 +63,16 @@ impl TestStack {
         let id = &id[..12];
         let table = format!("ledger-{id}");
         create_table(&clients.dynamodb, &table).await;
-        let dead_letter_queue_url = create_queue(&clients.sqs, &format!("dlq-{id}"), None, visibility).await;
+        let dead_letter_queue_url =
+            create_queue(&clients.sqs, &format!("dlq-{id}"), None, visibility).await;
         let dlq_arn = queue_arn(&clients.sqs, &dead_letter_queue_url).await;
-        let queue_url = create_queue(&clients.sqs, &format!("queue-{id}"), Some(&dlq_arn), visibility).await;
+        let queue_url = create_queue(
+            &clients.sqs,
+            &format!("queue-{id}"),
+            Some(&dlq_arn),
+            visibility,
+        )
+        .await;
         dynamodb_requests.reset();
         TestStack {
             endpoint,
@@ -95,7 +108,10 @@ impl TestStack {
             ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
             ("LEDGER_TABLE".into(), self.table.clone()),
             ("QUEUE_URL".into(), self.queue_url.clone()),
-            ("DEAD_LETTER_QUEUE_URL".into(), self.dead_letter_queue_url.clone()),
+            (
+                "DEAD_LETTER_QUEUE_URL".into(),
+                self.dead_letter_queue_url.clone(),
+            ),
             ("SECRETS_PREFIX".into(), self.secrets_prefix.clone()),
             ("ALLOW_INSECURE_HTTP".into(), "true".into()),
         ]
@@ -256,10 +272,10 @@ async fn create_queue(
     dead_letter_arn: Option<&str>,
     visibility: Duration,
 ) -> String {
-    let mut request = client
-        .create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::VisibilityTimeout, visibility.as_secs().to_string());
+    let mut request = client.create_queue().queue_name(name).attributes(
+        QueueAttributeName::VisibilityTimeout,
+        visibility.as_secs().to_string(),
+    );
     if let Some(arn) = dead_letter_arn {
         request = request.attributes(
             QueueAttributeName::RedrivePolicy,

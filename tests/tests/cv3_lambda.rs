@@ -16,7 +16,10 @@ use tokio::process::{Child, Command};
 /// The function binary, built by cargo next to this test's own executable.
 fn function_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable");
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir");
     let binary = dir.join("orderstatus-cv3");
     if !binary.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -45,7 +48,9 @@ impl Function {
             .kill_on_drop(true)
             .spawn()
             .expect("start orderstatus-cv3");
-        api.wait_ready(Duration::from_secs(30)).await.expect("function init");
+        api.wait_ready(Duration::from_secs(30))
+            .await
+            .expect("function init");
         Function { api, child }
     }
 
@@ -59,14 +64,24 @@ impl Function {
         let arn = scene.stack.queue_arn().await;
         let event = to_lambda_event(messages, &arn, "us-east-1");
         let payload = serde_json::to_value(&event).unwrap();
-        let response = match self.api.invoke(payload, Duration::from_secs(60)).await.expect("invoke") {
+        let response = match self
+            .api
+            .invoke(payload, Duration::from_secs(60))
+            .await
+            .expect("invoke")
+        {
             Invocation::Response(value) => value,
             Invocation::Error(error) => panic!("function failed: {error}"),
         };
         let response: SqsBatchResponse = serde_json::from_value(response).expect("batch response");
-        delete_succeeded(&scene.stack.clients.sqs, &scene.stack.queue_url, &event, &response)
-            .await
-            .expect("delete");
+        delete_succeeded(
+            &scene.stack.clients.sqs,
+            &scene.stack.queue_url,
+            &event,
+            &response,
+        )
+        .await
+        .expect("delete");
         count
     }
 
@@ -91,13 +106,19 @@ async fn the_binary_uploads_dead_letters_and_skips_duplicates() {
     let scene = Cv3Scene::new(Duration::from_secs(1)).await;
     let function = Function::start(&scene).await;
 
-    scene.stack.send(&[seed_example("12345"), processing("12346"), invalid()]).await;
+    scene
+        .stack
+        .send(&[seed_example("12345"), processing("12346"), invalid()])
+        .await;
     function.drain(&scene).await;
     let received = scene.sandbox.received();
     assert_eq!(received.statuses.len(), 2, "{received:?}");
     assert_eq!(received.requests, 1, "one CV3 call for the batch");
     assert_eq!(received.statuses[0].status, "Shipped 9/23/2018");
-    assert_eq!(scene.dead_letter_reasons().await, vec![("schema".to_owned(), "invalid".to_owned())]);
+    assert_eq!(
+        scene.dead_letter_reasons().await,
+        vec![("schema".to_owned(), "invalid".to_owned())]
+    );
 
     // Duplicate delivery: nothing uploaded.
     scene.stack.send(&[seed_example("12345")]).await;
@@ -110,8 +131,13 @@ async fn the_binary_uploads_dead_letters_and_skips_duplicates() {
 async fn the_binary_retries_a_500_through_sqs_and_loses_nothing() {
     let scene = Cv3Scene::new(Duration::from_secs(1)).await;
     let function = Function::start(&scene).await;
-    scene.sandbox.inject(Fault::new(FaultKind::Http500).times(3));
-    scene.stack.send(&[seed_example("12345"), processing("12346")]).await;
+    scene
+        .sandbox
+        .inject(Fault::new(FaultKind::Http500).times(3));
+    scene
+        .stack
+        .send(&[seed_example("12345"), processing("12346")])
+        .await;
     let mut polls = 0;
     while scene.sandbox.received().statuses.len() < 2 && polls < 20 {
         function.poll(&scene).await;

@@ -20,37 +20,74 @@ async fn work(scene: &Cv3Scene) -> WorkerSummary {
         until_empty: true,
         max_batches: Some(20),
     };
-    Box::pin(orderstatus::worker::run(&handler, &scene.stack.clients.sqs, &options, std::future::pending()))
-        .await
-        .expect("worker run")
+    Box::pin(orderstatus::worker::run(
+        &handler,
+        &scene.stack.clients.sqs,
+        &options,
+        std::future::pending(),
+    ))
+    .await
+    .expect("worker run")
 }
 
 #[tokio::test]
 async fn uploads_in_one_call_dead_letters_the_invalid_and_skips_the_duplicate() {
     let scene = Cv3Scene::new(Duration::from_secs(30)).await;
-    scene.stack.send(&[seed_example("12345"), processing("12346"), invalid()]).await;
+    scene
+        .stack
+        .send(&[seed_example("12345"), processing("12346"), invalid()])
+        .await;
     let summary = work(&scene).await;
-    assert_eq!(summary.outcomes.get("uploaded"), Some(&2), "{:?}", summary.messages);
+    assert_eq!(
+        summary.outcomes.get("uploaded"),
+        Some(&2),
+        "{:?}",
+        summary.messages
+    );
     assert_eq!(summary.outcomes.get("invalid"), Some(&1));
 
     let received = scene.sandbox.received();
     assert_eq!(received.requests, 1, "both statuses in one CV3 call");
-    let shipped = received.statuses.iter().find(|s| s.order_id == "12345").expect("12345 uploaded");
+    let shipped = received
+        .statuses
+        .iter()
+        .find(|s| s.order_id == "12345")
+        .expect("12345 uploaded");
     assert_eq!(shipped.status, "Shipped 9/23/2018");
     assert_eq!(shipped.tracking, "UPS: 1Z3123134135 ; FedEx: 4563543534");
-    assert!(shipped.tracking_notification, "first tracking upload notifies the shopper");
-    let processing = received.statuses.iter().find(|s| s.order_id == "12346").expect("12346 uploaded");
+    assert!(
+        shipped.tracking_notification,
+        "first tracking upload notifies the shopper"
+    );
+    let processing = received
+        .statuses
+        .iter()
+        .find(|s| s.order_id == "12346")
+        .expect("12346 uploaded");
     assert_eq!(processing.status, "Processing");
 
     let reasons = scene.dead_letter_reasons().await;
     assert_eq!(reasons, vec![("schema".to_owned(), "invalid".to_owned())]);
-    assert_eq!(scene.stack.depth(&scene.stack.queue_url).await, 0, "every message finished");
+    assert_eq!(
+        scene.stack.depth(&scene.stack.queue_url).await,
+        0,
+        "every message finished"
+    );
 
     // A second delivery of the same facts uploads nothing.
     scene.stack.send(&[seed_example("12345")]).await;
     let again = work(&scene).await;
-    assert_eq!(again.outcomes.get("duplicate"), Some(&1), "{:?}", again.messages);
-    assert_eq!(scene.sandbox.received().requests, 1, "no CV3 call for a duplicate");
+    assert_eq!(
+        again.outcomes.get("duplicate"),
+        Some(&1),
+        "{:?}",
+        again.messages
+    );
+    assert_eq!(
+        scene.sandbox.received().requests,
+        1,
+        "no CV3 call for a duplicate"
+    );
 
     // The ledger knows what was sent.
     let handler_ledger = orderstatus::ledger::Ledger::new(
@@ -59,7 +96,11 @@ async fn uploads_in_one_call_dead_letters_the_invalid_and_skips_the_duplicate() 
         Duration::from_secs(3600),
     );
     let record = handler_ledger
-        .record(&LedgerKey::new(PlatformName::Cv3, "default", Target::order("12345")))
+        .record(&LedgerKey::new(
+            PlatformName::Cv3,
+            "default",
+            Target::order("12345"),
+        ))
         .await
         .unwrap()
         .expect("ledger record");
@@ -72,15 +113,37 @@ async fn uploads_in_one_call_dead_letters_the_invalid_and_skips_the_duplicate() 
 async fn a_per_order_error_rejects_only_that_order() {
     let scene = Cv3Scene::new(Duration::from_secs(30)).await;
     scene.sandbox.set_unknown_orders(&["55555"]);
-    scene.stack.send(&[seed_example("12345"), processing("55555")]).await;
+    scene
+        .stack
+        .send(&[seed_example("12345"), processing("55555")])
+        .await;
     let summary = work(&scene).await;
-    assert_eq!(summary.outcomes.get("uploaded"), Some(&1), "{:?}", summary.messages);
+    assert_eq!(
+        summary.outcomes.get("uploaded"),
+        Some(&1),
+        "{:?}",
+        summary.messages
+    );
     assert_eq!(summary.outcomes.get("rejected"), Some(&1));
-    let rejected = summary.messages.iter().find(|m| m.outcome.name() == "rejected").unwrap();
+    let rejected = summary
+        .messages
+        .iter()
+        .find(|m| m.outcome.name() == "rejected")
+        .unwrap();
     assert_eq!(rejected.order_id.as_deref(), Some("55555"));
-    assert!(rejected.outcome.detail().unwrap().contains("order not found"), "{rejected:?}");
+    assert!(
+        rejected
+            .outcome
+            .detail()
+            .unwrap()
+            .contains("order not found"),
+        "{rejected:?}"
+    );
     assert_eq!(scene.sandbox.received().requests, 1);
-    assert_eq!(scene.dead_letter_reasons().await, vec![("platform".to_owned(), "rejected".to_owned())]);
+    assert_eq!(
+        scene.dead_letter_reasons().await,
+        vec![("platform".to_owned(), "rejected".to_owned())]
+    );
 }
 
 #[tokio::test]
@@ -91,21 +154,43 @@ async fn a_rotated_password_is_rejected_as_auth_not_retried() {
     scene.sandbox.set_credentials(rotated);
     scene.stack.send(&[seed_example("12345")]).await;
     let summary = work(&scene).await;
-    assert_eq!(summary.outcomes.get("rejected"), Some(&1), "{:?}", summary.messages);
+    assert_eq!(
+        summary.outcomes.get("rejected"),
+        Some(&1),
+        "{:?}",
+        summary.messages
+    );
     let detail = summary.messages[0].outcome.detail().unwrap();
-    assert!(detail.contains("check user, pass and service_id"), "{detail}");
+    assert!(
+        detail.contains("check user, pass and service_id"),
+        "{detail}"
+    );
     assert!(!detail.contains("s3cret-pass"), "secret leaked: {detail}");
-    assert_eq!(scene.sandbox.received().requests, 1, "no retry loop on a refused login");
-    assert_eq!(scene.dead_letter_reasons().await, vec![("auth".to_owned(), "rejected".to_owned())]);
+    assert_eq!(
+        scene.sandbox.received().requests,
+        1,
+        "no retry loop on a refused login"
+    );
+    assert_eq!(
+        scene.dead_letter_reasons().await,
+        vec![("auth".to_owned(), "rejected".to_owned())]
+    );
 }
 
 #[tokio::test]
 async fn a_brief_500_is_retried_within_the_call() {
     let scene = Cv3Scene::new(Duration::from_secs(30)).await;
-    scene.sandbox.inject(Fault::new(FaultKind::Http500).times(2));
+    scene
+        .sandbox
+        .inject(Fault::new(FaultKind::Http500).times(2));
     scene.stack.send(&[seed_example("12345")]).await;
     let summary = work(&scene).await;
-    assert_eq!(summary.outcomes.get("uploaded"), Some(&1), "{:?}", summary.messages);
+    assert_eq!(
+        summary.outcomes.get("uploaded"),
+        Some(&1),
+        "{:?}",
+        summary.messages
+    );
     let received = scene.sandbox.received();
     assert_eq!(received.requests, 3, "two 500s, then success");
     assert_eq!(received.statuses.len(), 1);
@@ -115,9 +200,16 @@ async fn a_brief_500_is_retried_within_the_call() {
 async fn a_longer_outage_goes_back_to_sqs_and_nothing_is_lost() {
     let scene = Cv3Scene::new(Duration::from_secs(1)).await;
     // More failures than one call's retries: the message must come back through SQS.
-    scene.sandbox.inject(Fault::new(FaultKind::Http500).times(3));
-    scene.sandbox.inject(Fault::new(FaultKind::Garbage).times(1));
-    scene.stack.send(&[seed_example("12345"), processing("12346")]).await;
+    scene
+        .sandbox
+        .inject(Fault::new(FaultKind::Http500).times(3));
+    scene
+        .sandbox
+        .inject(Fault::new(FaultKind::Garbage).times(1));
+    scene
+        .stack
+        .send(&[seed_example("12345"), processing("12346")])
+        .await;
     let mut outcomes = Vec::new();
     for _ in 0..10 {
         let summary = work(&scene).await;
@@ -127,9 +219,16 @@ async fn a_longer_outage_goes_back_to_sqs_and_nothing_is_lost() {
         }
         tokio::time::sleep(Duration::from_millis(1200)).await;
     }
-    assert!(outcomes.contains(&"transient"), "the outage was seen: {outcomes:?}");
+    assert!(
+        outcomes.contains(&"transient"),
+        "the outage was seen: {outcomes:?}"
+    );
     let received = scene.sandbox.received();
-    let mut orders: Vec<_> = received.statuses.iter().map(|s| s.order_id.as_str()).collect();
+    let mut orders: Vec<_> = received
+        .statuses
+        .iter()
+        .map(|s| s.order_id.as_str())
+        .collect();
     orders.sort();
     assert_eq!(orders, vec!["12345", "12346"], "each uploaded exactly once");
     assert!(scene.dead_letter_reasons().await.is_empty());

@@ -44,21 +44,38 @@ async fn setup() -> (TestStack, Ledger) {
     (stack, ledger)
 }
 
-async fn claim(ledger: &Ledger, key: &LedgerKey, fp: &str, pos: &Position, now: i64) -> ClaimOutcome {
-    let request = ClaimRequest { key, fingerprint: fp, position: pos };
-    ledger.claim(request, now, now + MINUTE).await.expect("claim")
+async fn claim(
+    ledger: &Ledger,
+    key: &LedgerKey,
+    fp: &str,
+    pos: &Position,
+    now: i64,
+) -> ClaimOutcome {
+    let request = ClaimRequest {
+        key,
+        fingerprint: fp,
+        position: pos,
+    };
+    ledger
+        .claim(request, now, now + MINUTE)
+        .await
+        .expect("claim")
 }
 
 fn claimed(outcome: ClaimOutcome) -> Claim {
     match outcome {
-        ClaimOutcome::Claimed(claim) => claim,
+        ClaimOutcome::Claimed(claim) => *claim,
         other => panic!("expected a claim, got {other:?}"),
     }
 }
 
 async fn upload(ledger: &Ledger, key: &LedgerKey, fp: &str, pos: &Position, now: i64) {
     let claim = claimed(claim(ledger, key, fp, pos, now).await);
-    let request = ClaimRequest { key, fingerprint: fp, position: pos };
+    let request = ClaimRequest {
+        key,
+        fingerprint: fp,
+        position: pos,
+    };
     let done = ledger
         .complete(key, &claim, &request, uploaded("shipped"), now)
         .await
@@ -72,13 +89,25 @@ async fn a_new_upload_costs_two_writes_and_a_duplicate_one() {
     let key = key("1001");
     let now = now_ms();
     upload(&ledger, &key, "fp-a", &position(0), now).await;
-    assert_eq!(stack.dynamodb_requests.snapshot().get("UpdateItem"), Some(&2));
-    assert_eq!(stack.dynamodb_requests.total(), 2, "{:?}", stack.dynamodb_requests.snapshot());
+    assert_eq!(
+        stack.dynamodb_requests.snapshot().get("UpdateItem"),
+        Some(&2)
+    );
+    assert_eq!(
+        stack.dynamodb_requests.total(),
+        2,
+        "{:?}",
+        stack.dynamodb_requests.snapshot()
+    );
 
     stack.dynamodb_requests.reset();
     let again = claim(&ledger, &key, "fp-a", &position(5), now).await;
     assert_eq!(again, ClaimOutcome::Duplicate);
-    assert_eq!(stack.dynamodb_requests.total(), 1, "one conditional write decides, no read");
+    assert_eq!(
+        stack.dynamodb_requests.total(),
+        1,
+        "one conditional write decides, no read"
+    );
 }
 
 #[tokio::test]
@@ -109,7 +138,12 @@ async fn an_older_event_is_stale_after_a_newer_upload() {
     let now = now_ms();
     upload(&ledger, &key, "fp-delivered", &position(100), now).await;
     let older = claim(&ledger, &key, "fp-shipped", &position(50), now).await;
-    assert_eq!(older, ClaimOutcome::Stale { newer: position(100) });
+    assert_eq!(
+        older,
+        ClaimOutcome::Stale {
+            newer: position(100)
+        }
+    );
     // A newer event with new facts still uploads.
     let newer = claim(&ledger, &key, "fp-returned", &position(200), now).await;
     assert!(matches!(newer, ClaimOutcome::Claimed(_)), "{newer:?}");
@@ -133,15 +167,25 @@ async fn an_expired_lease_is_taken_over_and_the_old_holder_is_fenced_out() {
     assert_ne!(first.token, second.token);
 
     // The old holder wakes up: its completion is refused and changes nothing.
-    let request = ClaimRequest { key: &key, fingerprint: "fp-a", position: &pos };
+    let request = ClaimRequest {
+        key: &key,
+        fingerprint: "fp-a",
+        position: &pos,
+    };
     let late = ledger
         .complete(&key, &first, &request, uploaded("shipped"), later)
         .await
         .expect("complete");
     assert_eq!(late, CommitOutcome::LeaseLost);
     let record = ledger.record(&key).await.expect("read").expect("record");
-    assert_eq!(record.fingerprint, None, "nothing recorded by the fenced-out worker");
-    assert_eq!(record.lease.as_ref().map(|l| l.token.as_str()), Some(second.token.as_str()));
+    assert_eq!(
+        record.fingerprint, None,
+        "nothing recorded by the fenced-out worker"
+    );
+    assert_eq!(
+        record.lease.as_ref().map(|l| l.token.as_str()),
+        Some(second.token.as_str())
+    );
 
     // The new holder completes normally.
     let done = ledger
@@ -161,7 +205,10 @@ async fn a_released_lease_lets_the_retry_upload() {
     let pos = position(0);
     let now = now_ms();
     let first = claimed(claim(&ledger, &key, "fp-a", &pos, now).await);
-    assert_eq!(ledger.release(&key, &first).await.unwrap(), CommitOutcome::Recorded);
+    assert_eq!(
+        ledger.release(&key, &first).await.unwrap(),
+        CommitOutcome::Recorded
+    );
     let retry = claim(&ledger, &key, "fp-a", &pos, now + 10).await;
     assert!(matches!(retry, ClaimOutcome::Claimed(_)), "{retry:?}");
 }
@@ -173,7 +220,11 @@ async fn a_rejection_is_history_but_does_not_block_a_fixed_retry() {
     let pos = position(0);
     let now = now_ms();
     let first = claimed(claim(&ledger, &key, "fp-a", &pos, now).await);
-    let request = ClaimRequest { key: &key, fingerprint: "fp-a", position: &pos };
+    let request = ClaimRequest {
+        key: &key,
+        fingerprint: "fp-a",
+        position: &pos,
+    };
     let rejected = Completion {
         kind: EntryKind::Rejected,
         status: "shipped",
@@ -182,7 +233,10 @@ async fn a_rejection_is_history_but_does_not_block_a_fixed_retry() {
         reason: Some("auth"),
         message_id: Some("m-9"),
     };
-    ledger.complete(&key, &first, &request, rejected, now).await.unwrap();
+    ledger
+        .complete(&key, &first, &request, rejected, now)
+        .await
+        .unwrap();
     let record = ledger.record(&key).await.unwrap().unwrap();
     assert_eq!(record.history[0].kind, EntryKind::Rejected);
     assert_eq!(record.fingerprint, None);
@@ -197,15 +251,28 @@ async fn history_is_kept_newest_first_and_bounded_with_a_ttl() {
     let now = now_ms();
     let uploads = HISTORY_LIMIT + 5;
     for i in 0..uploads {
-        upload(&ledger, &key, &format!("fp-{i}"), &position(i as i64), now + i as i64).await;
+        upload(
+            &ledger,
+            &key,
+            &format!("fp-{i}"),
+            &position(i as i64),
+            now + i as i64,
+        )
+        .await;
     }
     let record = ledger.record(&key).await.unwrap().unwrap();
     assert_eq!(record.history.len(), HISTORY_LIMIT);
     assert_eq!(record.history[0].fingerprint, format!("fp-{}", uploads - 1));
-    assert_eq!(record.history[HISTORY_LIMIT - 1].fingerprint, format!("fp-{}", uploads - HISTORY_LIMIT));
+    assert_eq!(
+        record.history[HISTORY_LIMIT - 1].fingerprint,
+        format!("fp-{}", uploads - HISTORY_LIMIT)
+    );
     assert_eq!(record.history[0].reference.as_deref(), Some("REF-1"));
     let expires = record.expires_at.expect("ttl attribute");
-    assert!(expires > now / 1000 + 86_000, "expires_at {expires} is about a day ahead");
+    assert!(
+        expires > now / 1000 + 86_000,
+        "expires_at {expires} is about a day ahead"
+    );
 }
 
 #[tokio::test]

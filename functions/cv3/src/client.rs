@@ -45,7 +45,11 @@ impl Cv3 {
     }
 
     /// One call; results per entry, or `None` when an error names no entry of a larger batch.
-    async fn call(&self, account: &Account<Cv3Settings>, batch: &[&Cv3Payload]) -> Option<Vec<UnitResult>> {
+    async fn call(
+        &self,
+        account: &Account<Cv3Settings>,
+        batch: &[&Cv3Payload],
+    ) -> Option<Vec<UnitResult>> {
         let body = Self::request_body(account, batch);
         let action = Self::soap_action(account);
         let sent = self
@@ -60,7 +64,12 @@ impl Cv3 {
             .await;
         let response = match sent {
             Ok(response) => response,
-            Err(e) => return Some(all(batch, UnitResult::transient(format!("CV3 unreachable: {e}")))),
+            Err(e) => {
+                return Some(all(
+                    batch,
+                    UnitResult::transient(format!("CV3 unreachable: {e}")),
+                ));
+            }
         };
         read_results(account, batch, &response)
     }
@@ -81,7 +90,10 @@ fn read_results(
             ),
         )
     };
-    if matches!(response.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+    if matches!(
+        response.status,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+    ) {
         return Some(all(batch, auth(&format!("HTTP {}", response.status))));
     }
     let answer = read_response(&response.body);
@@ -92,7 +104,10 @@ fn read_results(
         };
         return Some(all(
             batch,
-            UnitResult::transient(format!("CV3 answered HTTP {} after {} attempt(s): {detail}", response.status, response.attempts)),
+            UnitResult::transient(format!(
+                "CV3 answered HTTP {} after {} attempt(s): {detail}",
+                response.status, response.attempts
+            )),
         ));
     }
     if !response.status.is_success() {
@@ -100,7 +115,11 @@ fn read_results(
             batch,
             UnitResult::rejected(
                 RejectReason::Platform,
-                format!("CV3 answered HTTP {}: {}", response.status, excerpt(&response.body)),
+                format!(
+                    "CV3 answered HTTP {}: {}",
+                    response.status,
+                    excerpt(&response.body)
+                ),
             ),
         ));
     }
@@ -116,7 +135,9 @@ fn read_results(
             batch,
             UnitResult::transient(format!("CV3 SOAP fault {code}: {message}")),
         )),
-        Cv3Answer::Fault { code, message } => errors_to_results(batch, &[format!("SOAP fault {code}: {message}")]),
+        Cv3Answer::Fault { code, message } => {
+            errors_to_results(batch, &[format!("SOAP fault {code}: {message}")])
+        }
         Cv3Answer::Document { errors } => {
             if let Some(error) = errors.iter().find(|e| is_auth_error(e)) {
                 return Some(all(batch, auth(error)));
@@ -185,7 +206,11 @@ impl Platform for Cv3 {
         }
     }
 
-    async fn upload(&self, account: &Account<Cv3Settings>, batch: &[&Cv3Payload]) -> Vec<UnitResult> {
+    async fn upload(
+        &self,
+        account: &Account<Cv3Settings>,
+        batch: &[&Cv3Payload],
+    ) -> Vec<UnitResult> {
         let mut batch_for_notification: Vec<Cv3Payload>;
         let batch: Vec<&Cv3Payload> = if account.settings.tracking_notification {
             batch.to_vec()
@@ -203,11 +228,16 @@ impl Platform for Cv3 {
         }
         // An error named no order: send each entry alone so that one bad entry cannot take
         // its neighbours to the dead-letter queue.
-        tracing::info!(entries = batch.len(), "CV3 error named no order; isolating entries");
+        tracing::info!(
+            entries = batch.len(),
+            "CV3 error named no order; isolating entries"
+        );
         let mut results = Vec::with_capacity(batch.len());
         for payload in &batch {
             let single = self.call(account, std::slice::from_ref(payload)).await;
-            results.extend(single.unwrap_or_else(|| vec![UnitResult::transient("CV3 answer unreadable")]));
+            results.extend(
+                single.unwrap_or_else(|| vec![UnitResult::transient("CV3 answer unreadable")]),
+            );
         }
         results
     }

@@ -100,14 +100,23 @@ pub fn map(
                 tracking_notification: false,
             };
             let tracking = (!tracking.is_empty()).then_some(tracking);
-            Unit::new(target, status, Action::Upload(Cv3Payload::Status(entry)), tracking)
+            Unit::new(
+                target,
+                status,
+                Action::Upload(Cv3Payload::Status(entry)),
+                tracking,
+            )
         }
     };
     Ok(vec![unit])
 }
 
 /// The status text, from the account's template or the CMS default.
-pub fn status_text(message: &StatusMessage, status: OrderStatus, account: &Account<Cv3Settings>) -> String {
+pub fn status_text(
+    message: &StatusMessage,
+    status: OrderStatus,
+    account: &Account<Cv3Settings>,
+) -> String {
     let template = account
         .settings
         .templates
@@ -126,7 +135,10 @@ pub fn status_text(message: &StatusMessage, status: OrderStatus, account: &Accou
         _ => message.occurred_at,
     };
     template
-        .replace("{date}", &format_in(date_source, account.time_zone, DateStyle::MonthDayYear))
+        .replace(
+            "{date}",
+            &format_in(date_source, account.time_zone, DateStyle::MonthDayYear),
+        )
         .replace("{reason}", message.reason.as_deref().unwrap_or(""))
         .replace("{detail}", message.detail.as_deref().unwrap_or(""))
         .replace("{order_id}", &message.order.id)

@@ -35,9 +35,15 @@ pub fn inner_document(credentials: Credentials<'_>, batch: &[&Cv3Payload]) -> Ve
     writer.into_inner()
 }
 
-fn write_inner(writer: &mut Writer<Vec<u8>>, credentials: Credentials<'_>, batch: &[&Cv3Payload]) -> XmlResult {
+fn write_inner(
+    writer: &mut Writer<Vec<u8>>,
+    credentials: Credentials<'_>,
+    batch: &[&Cv3Payload],
+) -> XmlResult {
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    writer.write_event(Event::Start(BytesStart::new("CV3Data").with_attributes([("version", "2.0")])))?;
+    writer.write_event(Event::Start(
+        BytesStart::new("CV3Data").with_attributes([("version", "2.0")]),
+    ))?;
     start(writer, "request")?;
     start(writer, "authenticate")?;
     text_element(writer, "user", credentials.user)?;
@@ -81,7 +87,11 @@ fn write_inner(writer: &mut Writer<Vec<u8>>, credentials: Credentials<'_>, batch
             text_element(writer, "orderID", &entry.order_id)?;
             text_element(writer, "status", &entry.status)?;
             text_element(writer, "tracking", &entry.tracking)?;
-            text_element(writer, "custNum", entry.customer_number.as_deref().unwrap_or(""))?;
+            text_element(
+                writer,
+                "custNum",
+                entry.customer_number.as_deref().unwrap_or(""),
+            )?;
             end(writer, "status")?;
         }
         end(writer, "orders")?;
@@ -99,12 +109,14 @@ pub fn soap_envelope(inner: &[u8]) -> Vec<u8> {
 
 fn write_envelope(writer: &mut Writer<Vec<u8>>, data: &str) -> XmlResult {
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    writer.write_event(Event::Start(BytesStart::new("SOAP-ENV:Envelope").with_attributes([
-        ("xmlns:SOAP-ENV", SOAP_ENVELOPE_NS),
-        ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
-        ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
-        ("SOAP-ENV:encodingStyle", SOAP_ENCODING),
-    ])))?;
+    writer.write_event(Event::Start(
+        BytesStart::new("SOAP-ENV:Envelope").with_attributes([
+            ("xmlns:SOAP-ENV", SOAP_ENVELOPE_NS),
+            ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
+            ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+            ("SOAP-ENV:encodingStyle", SOAP_ENCODING),
+        ]),
+    ))?;
     start(writer, "SOAP-ENV:Body")?;
     writer.write_event(Event::Start(
         BytesStart::new("m:CV3Data").with_attributes([("xmlns:m", CV3_BODY_NS)]),

@@ -135,7 +135,10 @@ fn errors_of(document: &str) -> Result<Vec<String>, String> {
             Event::Start(start) => {
                 if !root_seen {
                     if start.local_name().as_ref() != b"CV3Data" {
-                        return Err(format!("decoded return is not a CV3Data document: {}", excerpt(document)));
+                        return Err(format!(
+                            "decoded return is not a CV3Data document: {}",
+                            excerpt(document)
+                        ));
                     }
                     root_seen = true;
                 } else if start.local_name().as_ref() == b"error" {
@@ -145,7 +148,10 @@ fn errors_of(document: &str) -> Result<Vec<String>, String> {
             }
             Event::Empty(empty) if !root_seen => {
                 if empty.local_name().as_ref() != b"CV3Data" {
-                    return Err(format!("decoded return is not a CV3Data document: {}", excerpt(document)));
+                    return Err(format!(
+                        "decoded return is not a CV3Data document: {}",
+                        excerpt(document)
+                    ));
                 }
                 root_seen = true;
             }
@@ -179,9 +185,17 @@ pub fn excerpt(body: &str) -> String {
 /// Whether an error text is about the login (CV3 rotates API passwords).
 pub fn is_auth_error(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    ["authenticat", "password", "login", "credential", "serviceid", "unauthorized", "not authorized"]
-        .iter()
-        .any(|word| lower.contains(word))
+    [
+        "authenticat",
+        "password",
+        "login",
+        "credential",
+        "serviceid",
+        "unauthorized",
+        "not authorized",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
 }
 
 /// Whether `text` names `order_id` as a whole word.

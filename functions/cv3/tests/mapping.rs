@@ -11,7 +11,10 @@ use orderstatus_cv3::response::{Cv3Answer, decoded_return, read_response};
 use orderstatus_cv3::{Cv3, Cv3Settings};
 use serde_json::json;
 
-const LIMITS: BatchLimits = BatchLimits { default_size: 100, max_size: 1000 };
+const LIMITS: BatchLimits = BatchLimits {
+    default_size: 100,
+    max_size: 1000,
+};
 
 fn account(extra: serde_json::Value) -> Account<Cv3Settings> {
     let mut secret = json!({
@@ -47,7 +50,10 @@ fn two_packages(second_shipped: bool) -> serde_json::Value {
     ])
 }
 
-fn status_entry(message: &orderstatus::message::StatusMessage, account: &Account<Cv3Settings>) -> orderstatus_cv3::mapping::StatusEntry {
+fn status_entry(
+    message: &orderstatus::message::StatusMessage,
+    account: &Account<Cv3Settings>,
+) -> orderstatus_cv3::mapping::StatusEntry {
     let platform = orderstatus_cv3::platform(std::time::Duration::from_secs(5)).unwrap();
     let units = platform.map(message, account).unwrap();
     assert_eq!(units.len(), 1);
@@ -88,7 +94,10 @@ fn the_account_time_zone_decides_the_date() {
     // 23:30 in New York on the 23rd is the 24th in Tokyo.
     let message = seed_message(json!([{"carrier": "UPS", "tracking_number": "1Z",
         "shipped_at": "2018-09-23T23:30:00-04:00"}]));
-    assert_eq!(status_entry(&message, &account(json!({}))).status, "Shipped 9/23/2018");
+    assert_eq!(
+        status_entry(&message, &account(json!({}))).status,
+        "Shipped 9/23/2018"
+    );
     let tokyo = account(json!({"time_zone": "Asia/Tokyo"}));
     assert_eq!(status_entry(&message, &tokyo).status, "Shipped 9/24/2018");
 }
@@ -114,7 +123,12 @@ fn acknowledged_confirms_and_paid_is_not_applicable() {
     let mut message = seed_message(json!([]));
     message.status = Some(OrderStatus::Acknowledged);
     let units = platform.map(&message, &account).unwrap();
-    assert_eq!(units[0].action, Action::Upload(Cv3Payload::Confirm { order_id: "12345".into() }));
+    assert_eq!(
+        units[0].action,
+        Action::Upload(Cv3Payload::Confirm {
+            order_id: "12345".into()
+        })
+    );
     message.status = Some(OrderStatus::Paid);
     let units = platform.map(&message, &account).unwrap();
     assert!(matches!(units[0].action, Action::Skip { .. }));
@@ -161,9 +175,16 @@ fn xml_special_characters_round_trip_escaped() {
         customer_number: Some(nasty.into()),
         tracking_notification: true,
     });
-    let credentials = Credentials { user: nasty, pass: nasty, service_id: nasty };
+    let credentials = Credentials {
+        user: nasty,
+        pass: nasty,
+        service_id: nasty,
+    };
     let inner = String::from_utf8(inner_document(credentials, &[&payload])).unwrap();
-    assert!(!inner.contains(nasty), "raw value leaked unescaped: {inner}");
+    assert!(
+        !inner.contains(nasty),
+        "raw value leaked unescaped: {inner}"
+    );
     assert!(inner.contains("tracking_notification=\"true\""));
 
     // Read every text node back with an XML parser: each equals the original value.
@@ -185,12 +206,26 @@ fn xml_special_characters_round_trip_escaped() {
             _ => {}
         }
     }
-    assert_eq!(values, vec![nasty, nasty, nasty, "1", nasty, &format!("UPS: {nasty}"), nasty]);
+    assert_eq!(
+        values,
+        vec![
+            nasty,
+            nasty,
+            nasty,
+            "1",
+            nasty,
+            &format!("UPS: {nasty}"),
+            nasty
+        ]
+    );
 
     // The envelope carries it as base64 and decodes back to the same document.
     let envelope = String::from_utf8(soap_envelope(inner.as_bytes())).unwrap();
     assert!(envelope.contains("<m:CV3Data xmlns:m=\"http://soapinterop.org/\">"));
-    let response = envelope.replace("m:CV3Data", "ns1:CV3DataResponse").replace("<data", "<return").replace("</data>", "</return>");
+    let response = envelope
+        .replace("m:CV3Data", "ns1:CV3DataResponse")
+        .replace("<data", "<return")
+        .replace("</data>", "</return>");
     assert_eq!(decoded_return(&response).as_deref(), Some(inner.as_str()));
 }
 
@@ -198,15 +233,36 @@ fn xml_special_characters_round_trip_escaped() {
 fn responses_are_read_as_documents_faults_or_garbage() {
     let wrap = |inner: &str| {
         let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, inner);
-        format!(r#"<?xml version="1.0"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body><ns1:CV3DataResponse xmlns:ns1="http://soapinterop.org/"><return>{data}</return></ns1:CV3DataResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"#)
+        format!(
+            r#"<?xml version="1.0"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body><ns1:CV3DataResponse xmlns:ns1="http://soapinterop.org/"><return>{data}</return></ns1:CV3DataResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"#
+        )
     };
-    assert_eq!(read_response(&wrap(r#"<CV3Data version="2.0"/>"#)), Cv3Answer::Document { errors: vec![] });
     assert_eq!(
-        read_response(&wrap(r#"<CV3Data version="2.0"><error>orderID 7: bad &amp; wrong</error></CV3Data>"#)),
-        Cv3Answer::Document { errors: vec!["orderID 7: bad & wrong".into()] }
+        read_response(&wrap(r#"<CV3Data version="2.0"/>"#)),
+        Cv3Answer::Document { errors: vec![] }
+    );
+    assert_eq!(
+        read_response(&wrap(
+            r#"<CV3Data version="2.0"><error>orderID 7: bad &amp; wrong</error></CV3Data>"#
+        )),
+        Cv3Answer::Document {
+            errors: vec!["orderID 7: bad & wrong".into()]
+        }
     );
     let fault = r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>SOAP-ENV:Server</faultcode><faultstring>boom</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>"#;
-    assert_eq!(read_response(fault), Cv3Answer::Fault { code: "SOAP-ENV:Server".into(), message: "boom".into() });
-    assert!(matches!(read_response("<html>Service temporarily unavailable"), Cv3Answer::Garbage { .. }));
-    assert!(matches!(read_response(&wrap("<html/>")), Cv3Answer::Garbage { .. }));
+    assert_eq!(
+        read_response(fault),
+        Cv3Answer::Fault {
+            code: "SOAP-ENV:Server".into(),
+            message: "boom".into()
+        }
+    );
+    assert!(matches!(
+        read_response("<html>Service temporarily unavailable"),
+        Cv3Answer::Garbage { .. }
+    ));
+    assert!(matches!(
+        read_response(&wrap("<html/>")),
+        Cv3Answer::Garbage { .. }
+    ));
 }

@@ -42,7 +42,11 @@ pub struct DeadLetterQueue {
 }
 
 impl DeadLetterQueue {
-    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>, platform: &'static str) -> Self {
+    pub fn new(
+        client: aws_sdk_sqs::Client,
+        url: impl Into<String>,
+        platform: &'static str,
+    ) -> Self {
         Self {
             client,
             url: url.into(),
@@ -77,7 +81,11 @@ impl DeadLetterQueue {
             match result {
                 Ok(output) => {
                     for refused in output.failed() {
-                        let letter = refused.id().parse::<usize>().ok().and_then(|i| chunk.get(i));
+                        let letter = refused
+                            .id()
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| chunk.get(i));
                         if let Some(letter) = letter {
                             tracing::error!(
                                 message_id = letter.message_id,

@@ -171,7 +171,8 @@ impl<P: Platform> BatchHandler<P> {
         let message = match parse_body(body) {
             Ok((message, _wrapping)) => message,
             Err(invalid) => {
-                entry.state = State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()));
+                entry.state =
+                    State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()));
                 return entry;
             }
         };
@@ -209,7 +210,9 @@ impl<P: Platform> BatchHandler<P> {
                 units,
                 round: 0,
             },
-            Err(invalid) => State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string())),
+            Err(invalid) => {
+                State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()))
+            }
         }
     }
 
@@ -266,11 +269,9 @@ impl<P: Platform> BatchHandler<P> {
 
         let mut per_entry: HashMap<usize, Vec<UnitOutcome>> = HashMap::new();
         for item in work {
-            let outcome = item
-                .outcome
-                .unwrap_or_else(|| UnitOutcome::Transient {
-                    error: "unit was not processed".to_owned(),
-                });
+            let outcome = item.outcome.unwrap_or_else(|| UnitOutcome::Transient {
+                error: "unit was not processed".to_owned(),
+            });
             per_entry.entry(item.entry).or_default().push(outcome);
         }
         for (index, outcomes) in per_entry {
@@ -283,7 +284,11 @@ impl<P: Platform> BatchHandler<P> {
     }
 
     /// One conditional write per unit decides upload, duplicate, stale or locked.
-    async fn claim_all(&self, work: &mut [Work<P::Settings, P::Payload>], deadline_ms: Option<i64>) {
+    async fn claim_all(
+        &self,
+        work: &mut [Work<P::Settings, P::Payload>],
+        deadline_ms: Option<i64>,
+    ) {
         let now = now_ms();
         let mut lease_until = now + self.lease.as_millis() as i64;
         if let Some(deadline) = deadline_ms {
@@ -306,7 +311,7 @@ impl<P: Platform> BatchHandler<P> {
             match result {
                 Ok(ClaimOutcome::Claimed(claim)) => {
                     self.platform.prepare(&mut item.unit, claim.prior.as_ref());
-                    item.claim = Some(claim);
+                    item.claim = Some(*claim);
                 }
                 Ok(ClaimOutcome::Duplicate) => item.outcome = Some(UnitOutcome::Duplicate),
                 Ok(ClaimOutcome::Stale { newer }) => {
@@ -327,7 +332,11 @@ impl<P: Platform> BatchHandler<P> {
                         ),
                     });
                 }
-                Err(e) => item.outcome = Some(UnitOutcome::Transient { error: e.to_string() }),
+                Err(e) => {
+                    item.outcome = Some(UnitOutcome::Transient {
+                        error: e.to_string(),
+                    })
+                }
             }
         }
     }
@@ -337,7 +346,10 @@ impl<P: Platform> BatchHandler<P> {
         let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, item) in work.iter().enumerate() {
             if item.claim.is_some() && matches!(item.unit.action, Action::Upload(_)) {
-                by_account.entry(item.account.name.as_str()).or_default().push(i);
+                by_account
+                    .entry(item.account.name.as_str())
+                    .or_default()
+                    .push(i);
             }
         }
         let mut results: Vec<(usize, UnitResult)> = Vec::new();
@@ -363,7 +375,9 @@ impl<P: Platform> BatchHandler<P> {
                                 "platform answered a different number of results than units sent"
                             );
                             answer = vec![
-                                UnitResult::transient("platform answer did not match the request");
+                                UnitResult::transient(
+                                    "platform answer did not match the request"
+                                );
                                 chunk.len()
                             ];
                         }
@@ -395,7 +409,9 @@ impl<P: Platform> BatchHandler<P> {
         entries: &[Entry<'_, P::Settings, P::Payload>],
     ) {
         let results: Vec<_> = futures::stream::iter(work.iter().enumerate())
-            .filter_map(|(i, item)| async move { item.claim.as_ref().map(|claim| (i, item, claim)) })
+            .filter_map(
+                |(i, item)| async move { item.claim.as_ref().map(|claim| (i, item, claim)) },
+            )
             .map(|(i, item, claim)| {
                 let message_id = entries[item.entry].message_id;
                 async move { (i, self.complete(item, claim, message_id).await) }
@@ -429,10 +445,14 @@ impl<P: Platform> BatchHandler<P> {
             },
         };
         let (kind, reference, reason) = match &outcome {
-            UnitOutcome::Uploaded { reference } => (EntryKind::Uploaded, reference.as_deref(), None),
+            UnitOutcome::Uploaded { reference } => {
+                (EntryKind::Uploaded, reference.as_deref(), None)
+            }
             UnitOutcome::Duplicate => (EntryKind::Uploaded, None, Some("platform already had it")),
             UnitOutcome::Skipped { reason } => (EntryKind::Skipped, None, Some(reason.as_str())),
-            UnitOutcome::Rejected { error, .. } => (EntryKind::Rejected, None, Some(error.as_str())),
+            UnitOutcome::Rejected { error, .. } => {
+                (EntryKind::Rejected, None, Some(error.as_str()))
+            }
             UnitOutcome::Transient { .. } | UnitOutcome::Stale => {
                 if let Err(e) = self.ledger.release(&item.key, claim).await {
                     tracing::warn!(target = %item.unit.target, error = %e, "could not release a lease; it will expire");
@@ -498,8 +518,8 @@ impl<P: Platform> BatchHandler<P> {
         };
         let mut report = BatchReport::default();
         for (entry, outcome) in entries.into_iter().zip(outcomes) {
-            let dead_lettered =
-                outcome.goes_to_dead_letter_queue() && !undelivered.iter().any(|id| id == entry.message_id);
+            let dead_lettered = outcome.goes_to_dead_letter_queue()
+                && !undelivered.iter().any(|id| id == entry.message_id);
             let failed = matches!(outcome, Outcome::Transient { .. })
                 || (outcome.goes_to_dead_letter_queue() && !dead_lettered);
             if failed {
@@ -522,7 +542,8 @@ impl<P: Platform> BatchHandler<P> {
 /// Puts each ready message in the first round after every earlier message it conflicts with
 /// (same ledger target, or same FIFO group). Returns the number of rounds.
 fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>]) -> usize {
-    let mut last_round_of_target: HashMap<(String, crate::platform::Target), usize> = HashMap::new();
+    let mut last_round_of_target: HashMap<(String, crate::platform::Target), usize> =
+        HashMap::new();
     let mut last_round_of_group: HashMap<&str, usize> = HashMap::new();
     let mut rounds = 0;
     for entry in entries.iter_mut() {
@@ -543,7 +564,8 @@ fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>]) -> usize {
             next = next.max(r + 1);
         }
         for unit in units.iter() {
-            if let Some(r) = last_round_of_target.get(&(account.name.clone(), unit.target.clone())) {
+            if let Some(r) = last_round_of_target.get(&(account.name.clone(), unit.target.clone()))
+            {
                 next = next.max(r + 1);
             }
         }

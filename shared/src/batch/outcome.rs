@@ -35,7 +35,10 @@ pub enum Outcome {
     /// The platform has no call for this status: recorded as skipped.
     NotApplicable { reason: String },
     /// Cannot be processed as it is: to the dead-letter queue at once.
-    Invalid { reason: InvalidReason, error: String },
+    Invalid {
+        reason: InvalidReason,
+        error: String,
+    },
     /// The platform refused it: to the dead-letter queue at once.
     Rejected { reason: RejectReason, error: String },
     /// Could not finish now: reported as a batch item failure, retried by SQS.
@@ -152,22 +155,40 @@ mod tests {
 
     #[test]
     fn the_worst_unit_decides() {
-        let uploaded = || UnitOutcome::Uploaded { reference: Some("r".into()) };
+        let uploaded = || UnitOutcome::Uploaded {
+            reference: Some("r".into()),
+        };
         let rejected = || UnitOutcome::Rejected {
             reason: RejectReason::Platform,
             error: "no".into(),
         };
-        let transient = || UnitOutcome::Transient { error: "later".into() };
-        assert_eq!(combine(vec![uploaded(), transient(), rejected()]).name(), "transient");
+        let transient = || UnitOutcome::Transient {
+            error: "later".into(),
+        };
+        assert_eq!(
+            combine(vec![uploaded(), transient(), rejected()]).name(),
+            "transient"
+        );
         assert_eq!(combine(vec![uploaded(), rejected()]).name(), "rejected");
         assert_eq!(
             combine(vec![uploaded(), UnitOutcome::Duplicate]),
-            Outcome::Uploaded { references: vec!["r".into()] }
+            Outcome::Uploaded {
+                references: vec!["r".into()]
+            }
         );
-        assert_eq!(combine(vec![UnitOutcome::Duplicate, UnitOutcome::Stale]), Outcome::Duplicate);
+        assert_eq!(
+            combine(vec![UnitOutcome::Duplicate, UnitOutcome::Stale]),
+            Outcome::Duplicate
+        );
         assert_eq!(combine(vec![UnitOutcome::Stale]), Outcome::Stale);
         assert_eq!(
-            combine(vec![UnitOutcome::Skipped { reason: "n/a".into() }, UnitOutcome::Duplicate]).name(),
+            combine(vec![
+                UnitOutcome::Skipped {
+                    reason: "n/a".into()
+                },
+                UnitOutcome::Duplicate
+            ])
+            .name(),
             "not_applicable"
         );
     }

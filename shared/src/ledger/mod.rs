@@ -27,10 +27,10 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure, WriteRequest,
 };
 
+use record::entry_to_attribute;
 pub use record::{
     EntryKind, HistoryEntry, Lease, LedgerKey, LedgerRecord, Position, order_partition_key,
 };
-use record::entry_to_attribute;
 
 use crate::aws::error_text;
 
@@ -53,7 +53,7 @@ fn ledger_error<E: std::error::Error + 'static>(error: E) -> LedgerError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClaimOutcome {
     /// The caller holds the lease and must commit or release it.
-    Claimed(Claim),
+    Claimed(Box<Claim>),
     /// This fingerprint is what the target has now.
     Duplicate,
     /// A newer event was already uploaded for this target.
@@ -176,14 +176,17 @@ impl Ledger {
             .send()
             .await;
         match result {
-            Ok(output) => Ok(ClaimOutcome::Claimed(Claim {
+            Ok(output) => Ok(ClaimOutcome::Claimed(Box::new(Claim {
                 token,
                 until_ms: lease_until_ms,
                 prior: output.attributes().map(LedgerRecord::from_item),
-            })),
+            }))),
             Err(SdkError::ServiceError(error)) => match error.into_err() {
                 UpdateItemError::ConditionalCheckFailedException(refused) => {
-                    let old = refused.item().map(LedgerRecord::from_item).unwrap_or_default();
+                    let old = refused
+                        .item()
+                        .map(LedgerRecord::from_item)
+                        .unwrap_or_default();
                     Ok(decide_refusal(&old, &request, now_ms))
                 }
                 other => Err(ledger_error(other)),
@@ -242,7 +245,9 @@ impl Ledger {
         let release = "REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos";
         update = if completion.kind == EntryKind::Rejected {
             // A rejection is history, not state: a fixed message may still upload this status.
-            update.update_expression(format!("SET #history = :history, #expires_at = :expires {release}"))
+            update.update_expression(format!(
+                "SET #history = :history, #expires_at = :expires {release}"
+            ))
         } else {
             update
                 .update_expression(format!(
@@ -253,19 +258,29 @@ impl Ledger {
                 .expression_attribute_names("#pos", "pos")
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_names("#updated_at", "updated_at")
-                .expression_attribute_values(":fp", AttributeValue::S(request.fingerprint.to_owned()))
+                .expression_attribute_values(
+                    ":fp",
+                    AttributeValue::S(request.fingerprint.to_owned()),
+                )
                 .expression_attribute_values(
                     ":pos",
                     AttributeValue::S(request.position.as_str().to_owned()),
                 )
-                .expression_attribute_values(":status", AttributeValue::S(completion.status.to_owned()))
+                .expression_attribute_values(
+                    ":status",
+                    AttributeValue::S(completion.status.to_owned()),
+                )
                 .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
         };
         fenced(update.send().await)
     }
 
     /// Gives a lease back without recording anything (after a transient failure).
-    pub async fn release(&self, key: &LedgerKey, claim: &Claim) -> Result<CommitOutcome, LedgerError> {
+    pub async fn release(
+        &self,
+        key: &LedgerKey,
+        claim: &Claim,
+    ) -> Result<CommitOutcome, LedgerError> {
         let result = self
             .client
             .update_item()
@@ -286,7 +301,11 @@ impl Ledger {
     /// Marks targets as already uploaded, 25 items per `BatchWriteItem`, retrying unprocessed
     /// items with backoff. Idempotent: writing an entry twice leaves the same item. Returns the
     /// number of requests sent.
-    pub async fn baseline(&self, entries: &[BaselineEntry], now_ms: i64) -> Result<usize, LedgerError> {
+    pub async fn baseline(
+        &self,
+        entries: &[BaselineEntry],
+        now_ms: i64,
+    ) -> Result<usize, LedgerError> {
         let mut requests = 0;
         for chunk in entries.chunks(BATCH_WRITE_LIMIT) {
             let mut pending: Vec<WriteRequest> = chunk
@@ -323,7 +342,11 @@ impl Ledger {
         Ok(requests)
     }
 
-    fn baseline_item(&self, entry: &BaselineEntry, now_ms: i64) -> Result<WriteRequest, LedgerError> {
+    fn baseline_item(
+        &self,
+        entry: &BaselineEntry,
+        now_ms: i64,
+    ) -> Result<WriteRequest, LedgerError> {
         let history = HistoryEntry {
             at_ms: now_ms,
             kind: EntryKind::Baseline,
@@ -337,11 +360,23 @@ impl Ledger {
         };
         let mut item = entry.key.attributes();
         item.extend([
-            ("fp".to_owned(), AttributeValue::S(entry.fingerprint.clone())),
-            ("pos".to_owned(), AttributeValue::S(entry.position.as_str().to_owned())),
+            (
+                "fp".to_owned(),
+                AttributeValue::S(entry.fingerprint.clone()),
+            ),
+            (
+                "pos".to_owned(),
+                AttributeValue::S(entry.position.as_str().to_owned()),
+            ),
             ("status".to_owned(), AttributeValue::S(entry.status.clone())),
-            ("updated_at".to_owned(), AttributeValue::N(now_ms.to_string())),
-            ("history".to_owned(), AttributeValue::L(vec![entry_to_attribute(&history)])),
+            (
+                "updated_at".to_owned(),
+                AttributeValue::N(now_ms.to_string()),
+            ),
+            (
+                "history".to_owned(),
+                AttributeValue::L(vec![entry_to_attribute(&history)]),
+            ),
             ("expires_at".to_owned(), self.expires_at(now_ms)),
         ]);
         let put = PutRequest::builder()
@@ -352,7 +387,10 @@ impl Ledger {
     }
 
     /// Every record of one order (the order and its items), with their histories.
-    pub async fn order_records(&self, partition_key: &str) -> Result<Vec<LedgerRecord>, LedgerError> {
+    pub async fn order_records(
+        &self,
+        partition_key: &str,
+    ) -> Result<Vec<LedgerRecord>, LedgerError> {
         let mut records = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
@@ -419,7 +457,10 @@ fn fenced<T>(
     match result {
         Ok(_) => Ok(CommitOutcome::Recorded),
         Err(SdkError::ServiceError(error))
-            if matches!(error.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            if matches!(
+                error.err(),
+                UpdateItemError::ConditionalCheckFailedException(_)
+            ) =>
         {
             Ok(CommitOutcome::LeaseLost)
         }

@@ -101,9 +101,14 @@ impl EntryKind {
     }
 
     fn parse(text: &str) -> Option<Self> {
-        [Self::Uploaded, Self::Skipped, Self::Rejected, Self::Baseline]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        [
+            Self::Uploaded,
+            Self::Skipped,
+            Self::Rejected,
+            Self::Baseline,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 
@@ -195,10 +200,19 @@ impl LedgerRecord {
 pub(crate) fn entry_to_attribute(entry: &HistoryEntry) -> AttributeValue {
     let mut map = HashMap::from([
         ("at".to_owned(), AttributeValue::N(entry.at_ms.to_string())),
-        ("kind".to_owned(), AttributeValue::S(entry.kind.as_str().to_owned())),
+        (
+            "kind".to_owned(),
+            AttributeValue::S(entry.kind.as_str().to_owned()),
+        ),
         ("status".to_owned(), AttributeValue::S(entry.status.clone())),
-        ("fp".to_owned(), AttributeValue::S(entry.fingerprint.clone())),
-        ("pos".to_owned(), AttributeValue::S(entry.position.as_str().to_owned())),
+        (
+            "fp".to_owned(),
+            AttributeValue::S(entry.fingerprint.clone()),
+        ),
+        (
+            "pos".to_owned(),
+            AttributeValue::S(entry.position.as_str().to_owned()),
+        ),
     ]);
     let optional = [
         ("ref", &entry.reference),
@@ -272,7 +286,10 @@ mod tests {
         let item = HashMap::from([
             ("pk".to_owned(), AttributeValue::S("cv3#default#1".into())),
             ("sk".to_owned(), AttributeValue::S("item#7".into())),
-            ("history".to_owned(), AttributeValue::L(vec![entry_to_attribute(&entry)])),
+            (
+                "history".to_owned(),
+                AttributeValue::L(vec![entry_to_attribute(&entry)]),
+            ),
         ]);
         let record = LedgerRecord::from_item(&item);
         assert_eq!(record.history, vec![entry]);
