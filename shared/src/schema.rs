@@ -1,9 +1,9 @@
-//! The JSON Schema of the canonical message, published at `schema/status-message.v1.json`.
+//! The JSON Schema of the canonical message, published at `shared/schema/status-message.v1.json`.
 
 use crate::message::StatusMessage;
 
 /// Where the schema file lives, relative to the repository root.
-pub const SCHEMA_PATH: &str = "schema/status-message.v1.json";
+pub const SCHEMA_PATH: &str = "shared/schema/status-message.v1.json";
 
 /// The schema as pretty JSON text with a trailing newline (the file's exact content).
 pub fn status_message_schema() -> String {
@@ -18,13 +18,10 @@ mod tests {
     use super::*;
 
     /// The checked-in schema must be what the code generates: regenerate it with
-    /// `cargo run -p orderstatus-cli -- schema > schema/status-message.v1.json`.
+    /// `cargo run -p orderstatus-cli -- schema > shared/schema/status-message.v1.json`.
     #[test]
     fn checked_in_schema_is_up_to_date() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../schema/status-message.v1.json"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/status-message.v1.json");
         let on_disk = std::fs::read_to_string(path).unwrap_or_default();
         assert!(
             on_disk == status_message_schema(),
