@@ -307,3 +307,17 @@ async fn a_baseline_makes_known_statuses_duplicates_and_is_idempotent() {
     assert_eq!(records[0].history.len(), 1, "rerun left one baseline entry");
     assert_eq!(records[0].history[0].kind, EntryKind::Baseline);
 }
+
+#[tokio::test]
+async fn a_status_arriving_while_another_is_in_flight_waits_instead_of_being_judged_early() {
+    let (_stack, ledger) = setup().await;
+    let key = key("8008");
+    let now = now_ms();
+    upload(&ledger, &key, "fp-shipped", &position(0), now).await;
+    // A newer "canceled" is being uploaded…
+    let _in_flight = claimed(claim(&ledger, &key, "fp-canceled", &position(10), now).await);
+    // …when an even newer event with the old facts arrives: it must not be dropped as a
+    // duplicate of "shipped", since "canceled" is about to replace it.
+    let later = claim(&ledger, &key, "fp-shipped", &position(20), now).await;
+    assert!(matches!(later, ClaimOutcome::Locked { .. }), "{later:?}");
+}

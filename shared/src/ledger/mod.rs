@@ -431,15 +431,26 @@ impl Ledger {
 
 /// Reads a refused claim's old item: why was it refused?
 fn decide_refusal(old: &LedgerRecord, request: &ClaimRequest<'_>, now_ms: i64) -> ClaimOutcome {
-    if old.fingerprint.as_deref() == Some(request.fingerprint) {
-        return ClaimOutcome::Duplicate;
-    }
+    // Positions only grow, so an older event is stale whatever is in flight.
     if let Some(newer) = &old.position
         && newer > request.position
     {
         return ClaimOutcome::Stale {
             newer: newer.clone(),
         };
+    }
+    // Another status is being uploaded right now: after it lands, this one may differ from
+    // it again, so it must wait rather than be judged against the state before.
+    let live_lease = old.lease.as_ref().filter(|lease| lease.until_ms >= now_ms);
+    if let Some(lease) = live_lease
+        && lease.fingerprint.as_deref() != Some(request.fingerprint)
+    {
+        return ClaimOutcome::Locked {
+            until_ms: lease.until_ms,
+        };
+    }
+    if old.fingerprint.as_deref() == Some(request.fingerprint) {
+        return ClaimOutcome::Duplicate;
     }
     match &old.lease {
         Some(lease) if lease.until_ms >= now_ms => ClaimOutcome::Locked {
