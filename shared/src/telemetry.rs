@@ -35,19 +35,20 @@ pub fn init(format: LogFormat) {
 /// The one log line per message outcome.
 pub fn log_outcome(platform: &str, message: &MessageReport) {
     let account = message.account.as_deref().unwrap_or("-");
+    let producer_id = message.producer_id.as_deref().unwrap_or("-");
     let order = message.order_id.as_deref().unwrap_or("-");
     let outcome = message.outcome.name();
     let reason = message.outcome.reason().unwrap_or("");
     let detail = message.outcome.detail().unwrap_or("");
     match &message.outcome {
         crate::batch::Outcome::Invalid { .. } | crate::batch::Outcome::Rejected { .. } => {
-            tracing::warn!(platform, account, order, message_id = %message.message_id, outcome, reason, detail, dead_lettered = message.dead_lettered, "message outcome")
+            tracing::warn!(platform, account, order, message_id = %message.message_id, producer_id, outcome, reason, detail, dead_lettered = message.dead_lettered, "message outcome")
         }
         crate::batch::Outcome::Transient { .. } => {
-            tracing::warn!(platform, account, order, message_id = %message.message_id, outcome, reason, detail, "message outcome")
+            tracing::warn!(platform, account, order, message_id = %message.message_id, producer_id, outcome, reason, detail, "message outcome")
         }
         _ => {
-            tracing::info!(platform, account, order, message_id = %message.message_id, outcome, reason, detail, "message outcome")
+            tracing::info!(platform, account, order, message_id = %message.message_id, producer_id, outcome, reason, detail, "message outcome")
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
@@ -11,6 +12,7 @@ use orderstatus::sqs::{delete_succeeded, to_lambda_event};
 use orderstatus_sandboxes::cv3::{Fault, FaultKind};
 use orderstatus_sandboxes::runtime_api::{Invocation, RuntimeApi};
 use orderstatus_tests::cv3::{Cv3Scene, invalid, processing, seed_example};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The function binary, built by cargo next to this test's own executable.
@@ -35,23 +37,45 @@ fn function_binary() -> PathBuf {
 struct Function {
     api: RuntimeApi,
     child: Child,
+    /// The function's log lines (stderr), as CloudWatch would get them.
+    logs: Arc<Mutex<Vec<String>>>,
 }
 
 impl Function {
     async fn start(scene: &Cv3Scene) -> Function {
         let api = RuntimeApi::start().await.expect("runtime api");
-        let child = Command::new(function_binary())
+        let mut child = Command::new(function_binary())
             .envs(api.lambda_env("orderstatus-cv3"))
             .envs(scene.stack.function_env_vars())
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "info")
             .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("start orderstatus-cv3");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let sink = Arc::clone(&logs);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().unwrap().push(line);
+            }
+        });
         api.wait_ready(Duration::from_secs(30))
             .await
             .expect("function init");
-        Function { api, child }
+        Function { api, child, logs }
+    }
+
+    /// The JSON log lines that record a message outcome.
+    fn outcome_lines(&self) -> Vec<serde_json::Value> {
+        self.logs
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|v| v["message"] == "message outcome")
+            .collect()
     }
 
     /// One poll of the event source mapping; returns how many messages were handed over.
@@ -124,6 +148,43 @@ async fn the_binary_uploads_dead_letters_and_skips_duplicates() {
     scene.stack.send(&[seed_example("12345")]).await;
     function.drain(&scene).await;
     assert_eq!(scene.sandbox.received().requests, 1);
+
+    // One JSON log line per message, naming platform, account, order, outcome and reason;
+    // and the password never appears anywhere in the logs.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let outcomes = function.outcome_lines();
+    let mut seen: Vec<(String, String)> = outcomes
+        .iter()
+        .map(|v| {
+            (
+                v["order"].as_str().unwrap_or("?").to_owned(),
+                v["outcome"].as_str().unwrap_or("?").to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let expected = [
+        ("-", "invalid"),
+        ("12345", "duplicate"),
+        ("12345", "uploaded"),
+        ("12346", "uploaded"),
+    ];
+    assert_eq!(
+        seen,
+        expected.map(|(o, r)| (o.to_owned(), r.to_owned())).to_vec()
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|v| v["platform"] == "cv3" && v["account"].is_string())
+    );
+    let invalid_line = outcomes.iter().find(|v| v["outcome"] == "invalid").unwrap();
+    assert_eq!(invalid_line["reason"], "schema");
+    let logs = function.logs.lock().unwrap().join("\n");
+    assert!(
+        !logs.contains(&orderstatus_tests::cv3::credentials().pass),
+        "password in the logs"
+    );
     function.stop().await;
 }
 

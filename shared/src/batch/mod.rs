@@ -58,7 +58,10 @@ pub struct BatchHandler<P: Platform> {
 /// The outcome of one message, for logs, the worker's summary and tests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageReport {
+    /// The SQS message id (what the batch response names).
     pub message_id: String,
+    /// The producer's `id`, when the message has one.
+    pub producer_id: Option<String>,
     pub account: Option<String>,
     pub order_id: Option<String>,
     pub outcome: Outcome,
@@ -90,6 +93,7 @@ struct Entry<'e, S, P> {
     record: &'e SqsMessage,
     message_id: &'e str,
     group: Option<&'e str>,
+    producer_id: Option<String>,
     account: Option<String>,
     order_id: Option<String>,
     state: State<S, P>,
@@ -163,6 +167,7 @@ impl<P: Platform> BatchHandler<P> {
             record,
             message_id,
             group: record.attributes.get("MessageGroupId").map(String::as_str),
+            producer_id: None,
             account: None,
             order_id: None,
             state: State::Done(Outcome::Duplicate),
@@ -176,6 +181,7 @@ impl<P: Platform> BatchHandler<P> {
                 return entry;
             }
         };
+        entry.producer_id = message.id.clone();
         entry.account = Some(message.account.clone());
         entry.order_id = Some(message.order.id.clone());
         entry.state = self.resolve(&message).await;
@@ -413,7 +419,10 @@ impl<P: Platform> BatchHandler<P> {
                 |(i, item)| async move { item.claim.as_ref().map(|claim| (i, item, claim)) },
             )
             .map(|(i, item, claim)| {
-                let message_id = entries[item.entry].message_id;
+                // The history names the producer's id when there is one: that is the id the
+                // merchant's systems know.
+                let entry = &entries[item.entry];
+                let message_id = entry.producer_id.as_deref().unwrap_or(entry.message_id);
                 async move { (i, self.complete(item, claim, message_id).await) }
             })
             .buffer_unordered(LEDGER_CONCURRENCY)
@@ -527,6 +536,7 @@ impl<P: Platform> BatchHandler<P> {
             }
             let message = MessageReport {
                 message_id: entry.message_id.to_owned(),
+                producer_id: entry.producer_id,
                 account: entry.account,
                 order_id: entry.order_id,
                 outcome,
