@@ -234,3 +234,128 @@ async fn a_longer_outage_goes_back_to_sqs_and_nothing_is_lost() {
     assert!(scene.dead_letter_reasons().await.is_empty());
     assert_eq!(scene.stack.depth(&scene.stack.queue_url).await, 0);
 }
+
+#[tokio::test]
+async fn sns_and_eventbridge_wrapped_messages_are_unwrapped() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    let sns = serde_json::json!({
+        "Type": "Notification",
+        "MessageId": "sns-1",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:order-status",
+        "Message": seed_example("20001"),
+        "Timestamp": "2018-09-23T20:00:00.000Z"
+    })
+    .to_string();
+    let eventbridge = format!(
+        r#"{{"version":"0","id":"eb-1","detail-type":"OrderStatusChanged","source":"erp","account":"123456789012","time":"2018-09-23T20:00:00Z","region":"us-east-1","resources":[],"detail":{}}}"#,
+        processing("20002")
+    );
+    scene.stack.send(&[sns, eventbridge]).await;
+    let summary = work(&scene).await;
+    assert_eq!(
+        summary.outcomes.get("uploaded"),
+        Some(&2),
+        "{:?}",
+        summary.messages
+    );
+    let mut orders: Vec<_> = scene
+        .sandbox
+        .received()
+        .statuses
+        .into_iter()
+        .map(|s| s.order_id)
+        .collect();
+    orders.sort();
+    assert_eq!(orders, vec!["20001", "20002"]);
+}
+
+#[tokio::test]
+async fn an_account_without_a_secret_is_dead_lettered_naming_the_secret() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    let mut message: serde_json::Value = serde_json::from_str(&seed_example("30001")).unwrap();
+    message["account"] = "store-b".into();
+    scene
+        .stack
+        .send(&[message.to_string(), seed_example("30002")])
+        .await;
+    let summary = work(&scene).await;
+    assert_eq!(
+        summary.outcomes.get("uploaded"),
+        Some(&1),
+        "{:?}",
+        summary.messages
+    );
+    let invalid = summary
+        .messages
+        .iter()
+        .find(|m| m.outcome.name() == "invalid")
+        .unwrap();
+    let detail = invalid.outcome.detail().unwrap();
+    assert!(
+        detail.contains(&format!("{}cv3/store-b", scene.stack.secrets_prefix)),
+        "{detail}"
+    );
+    assert_eq!(
+        scene.dead_letter_reasons().await,
+        vec![("config".to_owned(), "invalid".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn a_slow_platform_times_out_as_transient_and_the_retry_uploads() {
+    let scene = Cv3Scene::new(Duration::from_secs(1)).await;
+    // Slower than the client's per-attempt timeout on every attempt of the first call.
+    scene
+        .sandbox
+        .inject(Fault::new(FaultKind::Slow).delay_ms(3_000).times(3));
+    scene.stack.send(&[seed_example("40001")]).await;
+    let platform = orderstatus_cv3::platform(Duration::from_millis(500)).unwrap();
+    let handler = build_handler(platform, &scene.stack.function_env(), &scene.stack.clients);
+    let options = WorkerOptions {
+        queue_url: scene.stack.queue_url.clone(),
+        batch_size: 10,
+        wait: Duration::from_secs(2),
+        until_empty: true,
+        max_batches: Some(1),
+    };
+    let first = Box::pin(orderstatus::worker::run(
+        &handler,
+        &scene.stack.clients.sqs,
+        &options,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        first.outcomes.get("transient"),
+        Some(&1),
+        "{:?}",
+        first.messages
+    );
+    assert!(
+        first.messages[0]
+            .outcome
+            .detail()
+            .unwrap()
+            .contains("timeout"),
+        "{:?}",
+        first.messages
+    );
+    // The sandbox finishes the slow requests after the client gave up; wait them out, then
+    // the redelivered message uploads.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let second = Box::pin(orderstatus::worker::run(
+        &handler,
+        &scene.stack.clients.sqs,
+        &options,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        second.outcomes.get("uploaded"),
+        Some(&1),
+        "{:?}",
+        second.messages
+    );
+}
