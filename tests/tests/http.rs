@@ -9,6 +9,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::post;
 use orderstatus::http::{HttpClient, RetryPolicy};
 
+/// Status and `Retry-After` of one scripted answer.
+type Answer = (u16, Option<String>);
+
 /// A server answering each request with the next scripted (status, Retry-After) pair, then 200.
 struct Scripted {
     url: String,
@@ -18,7 +21,7 @@ struct Scripted {
 
 impl Scripted {
     async fn start(script: &[(u16, Option<&str>)]) -> Scripted {
-        let answers: Arc<Mutex<VecDeque<(u16, Option<String>)>>> = Arc::new(Mutex::new(
+        let answers: Arc<Mutex<VecDeque<Answer>>> = Arc::new(Mutex::new(
             script
                 .iter()
                 .map(|(s, r)| (*s, r.map(str::to_owned)))
