@@ -11,14 +11,19 @@ use orderstatus_sandboxes::cv3::{Fault, FaultKind};
 use orderstatus_tests::cv3::{Cv3Scene, credentials, invalid, processing, seed_example};
 
 async fn work(scene: &Cv3Scene) -> WorkerSummary {
-    let platform = orderstatus_cv3::platform(Duration::from_secs(5)).unwrap();
+    work_with(scene, Duration::from_secs(5), 20).await
+}
+
+/// One worker run until the queue is empty, with the platform's per-attempt HTTP timeout.
+async fn work_with(scene: &Cv3Scene, timeout: Duration, max_batches: usize) -> WorkerSummary {
+    let platform = orderstatus_cv3::platform(timeout).unwrap();
     let handler = build_handler(platform, &scene.stack.function_env(), &scene.stack.clients);
     let options = WorkerOptions {
         queue_url: scene.stack.queue_url.clone(),
         batch_size: 10,
         wait: Duration::from_secs(1),
         until_empty: true,
-        max_batches: Some(20),
+        max_batches: Some(max_batches),
     };
     Box::pin(orderstatus::worker::run(
         &handler,
@@ -309,23 +314,7 @@ async fn a_slow_platform_times_out_as_transient_and_the_retry_uploads() {
         .sandbox
         .inject(Fault::new(FaultKind::Slow).delay_ms(3_000).times(3));
     scene.stack.send(&[seed_example("40001")]).await;
-    let platform = orderstatus_cv3::platform(Duration::from_millis(500)).unwrap();
-    let handler = build_handler(platform, &scene.stack.function_env(), &scene.stack.clients);
-    let options = WorkerOptions {
-        queue_url: scene.stack.queue_url.clone(),
-        batch_size: 10,
-        wait: Duration::from_secs(2),
-        until_empty: true,
-        max_batches: Some(1),
-    };
-    let first = Box::pin(orderstatus::worker::run(
-        &handler,
-        &scene.stack.clients.sqs,
-        &options,
-        std::future::pending(),
-    ))
-    .await
-    .unwrap();
+    let first = work_with(&scene, Duration::from_millis(500), 1).await;
     assert_eq!(
         first.outcomes.get("transient"),
         Some(&1),
@@ -344,14 +333,7 @@ async fn a_slow_platform_times_out_as_transient_and_the_retry_uploads() {
     // The sandbox finishes the slow requests after the client gave up; wait them out, then
     // the redelivered message uploads.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let second = Box::pin(orderstatus::worker::run(
-        &handler,
-        &scene.stack.clients.sqs,
-        &options,
-        std::future::pending(),
-    ))
-    .await
-    .unwrap();
+    let second = work_with(&scene, Duration::from_millis(500), 1).await;
     assert_eq!(
         second.outcomes.get("uploaded"),
         Some(&1),
