@@ -6,7 +6,7 @@
 
 use tracing_subscriber::EnvFilter;
 
-use crate::batch::MessageReport;
+use crate::batch::{MessageReport, Outcome};
 
 /// Output format of the logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,23 +32,30 @@ pub fn init(format: LogFormat) {
     };
 }
 
-/// The one log line per message outcome.
+/// The one log line per message outcome: a warning when the message failed or went to the
+/// dead-letter queue, information otherwise.
 pub fn log_outcome(platform: &str, message: &MessageReport) {
-    let account = message.account.as_deref().unwrap_or("-");
-    let producer_id = message.producer_id.as_deref().unwrap_or("-");
-    let order = message.order_id.as_deref().unwrap_or("-");
-    let outcome = message.outcome.name();
-    let reason = message.outcome.reason().unwrap_or("");
-    let detail = message.outcome.detail().unwrap_or("");
-    match &message.outcome {
-        crate::batch::Outcome::Invalid { .. } | crate::batch::Outcome::Rejected { .. } => {
-            tracing::warn!(platform, account, order, message_id = %message.message_id, producer_id, outcome, reason, detail, dead_lettered = message.dead_lettered, "message outcome")
+    macro_rules! outcome_line {
+        ($level:expr) => {
+            tracing::event!(
+                $level,
+                platform,
+                account = message.account.as_deref().unwrap_or("-"),
+                order = message.order_id.as_deref().unwrap_or("-"),
+                message_id = %message.message_id,
+                producer_id = message.producer_id.as_deref().unwrap_or("-"),
+                outcome = message.outcome.name(),
+                reason = message.outcome.reason().unwrap_or(""),
+                detail = message.outcome.detail().unwrap_or(""),
+                dead_lettered = message.dead_lettered,
+                "message outcome"
+            )
+        };
+    }
+    match message.outcome {
+        Outcome::Invalid { .. } | Outcome::Rejected { .. } | Outcome::Transient { .. } => {
+            outcome_line!(tracing::Level::WARN)
         }
-        crate::batch::Outcome::Transient { .. } => {
-            tracing::warn!(platform, account, order, message_id = %message.message_id, producer_id, outcome, reason, detail, "message outcome")
-        }
-        _ => {
-            tracing::info!(platform, account, order, message_id = %message.message_id, producer_id, outcome, reason, detail, "message outcome")
-        }
+        _ => outcome_line!(tracing::Level::INFO),
     }
 }

@@ -162,29 +162,26 @@ impl<P: Platform> BatchHandler<P> {
 
     /// Parses, checks and maps one record; everything that needs no ledger or platform.
     async fn prepare<'e>(&self, record: &'e SqsMessage) -> Entry<'e, P::Settings, P::Payload> {
-        let message_id = record.message_id.as_deref().unwrap_or_default();
         let mut entry = Entry {
             record,
-            message_id,
+            message_id: record.message_id.as_deref().unwrap_or_default(),
             group: record.attributes.get("MessageGroupId").map(String::as_str),
             producer_id: None,
             account: None,
             order_id: None,
-            state: State::Done(Outcome::Duplicate),
+            state: State::Done(Outcome::transient("not processed")),
         };
-        let body = record.body.as_deref().unwrap_or_default();
-        let message = match parse_body(body) {
-            Ok((message, _wrapping)) => message,
+        entry.state = match parse_body(record.body.as_deref().unwrap_or_default()) {
             Err(invalid) => {
-                entry.state =
-                    State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()));
-                return entry;
+                State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()))
+            }
+            Ok((message, _wrapping)) => {
+                entry.producer_id = message.id.clone();
+                entry.account = Some(message.account.clone());
+                entry.order_id = Some(message.order.id.clone());
+                self.resolve(&message).await
             }
         };
-        entry.producer_id = message.id.clone();
-        entry.account = Some(message.account.clone());
-        entry.order_id = Some(message.order.id.clone());
-        entry.state = self.resolve(&message).await;
         entry
     }
 
@@ -250,7 +247,10 @@ impl<P: Platform> BatchHandler<P> {
                 position,
                 units,
                 ..
-            } = std::mem::replace(&mut entry.state, State::Done(Outcome::Duplicate))
+            } = std::mem::replace(
+                &mut entry.state,
+                State::Done(Outcome::transient("in progress")),
+            )
             else {
                 continue;
             };
