@@ -50,7 +50,8 @@ impl Cv3 {
         account: &Account<Cv3Settings>,
         batch: &[&Cv3Payload],
     ) -> Option<Vec<UnitResult>> {
-        let body = Self::request_body(account, batch);
+        // Bytes: each retry attempt shares the one encoded body instead of copying it.
+        let body = bytes::Bytes::from(Self::request_body(account, batch));
         let action = Self::soap_action(account);
         let sent = self
             .http
