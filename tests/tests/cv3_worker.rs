@@ -341,3 +341,93 @@ async fn a_slow_platform_times_out_as_transient_and_the_retry_uploads() {
         second.messages
     );
 }
+
+#[tokio::test]
+async fn an_error_naming_no_order_is_isolated_by_sending_entries_alone() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    // The next CV3 call answers one <error> that names none of its orders.
+    scene
+        .sandbox
+        .inject(Fault::new(FaultKind::Error).message("Internal processing error"));
+    scene
+        .stack
+        .send(&[seed_example("50001"), processing("50002")])
+        .await;
+    let summary = work(&scene).await;
+    assert_eq!(
+        summary.outcomes.get("uploaded"),
+        Some(&2),
+        "{:?}",
+        summary.messages
+    );
+    let received = scene.sandbox.received();
+    assert_eq!(received.requests, 3, "the batch, then each entry alone");
+    assert_eq!(received.statuses.len(), 2);
+}
+
+#[tokio::test]
+async fn a_server_soap_fault_is_transient() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    scene.sandbox.inject(
+        Fault::new(FaultKind::SoapFault)
+            .message("database unavailable")
+            .times(3),
+    );
+    scene.stack.send(&[seed_example("60001")]).await;
+    let summary = work_with(&scene, Duration::from_secs(5), 1).await;
+    assert_eq!(
+        summary.outcomes.get("transient"),
+        Some(&1),
+        "{:?}",
+        summary.messages
+    );
+    let detail = summary.messages[0].outcome.detail().unwrap();
+    assert!(detail.contains("database unavailable"), "{detail}");
+    assert!(scene.dead_letter_reasons().await.is_empty());
+}
+
+#[tokio::test]
+async fn each_account_secret_is_read_once_per_container() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    let secrets_requests = orderstatus::aws::RequestCounter::default();
+    let mut clients = scene.stack.clients.clone();
+    clients.secrets = aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(&scene.stack.config)
+            .interceptor(secrets_requests.clone())
+            .build(),
+    );
+    let platform = orderstatus_cv3::platform(Duration::from_secs(5)).unwrap();
+    let handler = build_handler(platform, &scene.stack.function_env(), &clients);
+    let options = WorkerOptions {
+        queue_url: scene.stack.queue_url.clone(),
+        batch_size: 5,
+        wait: Duration::from_secs(1),
+        until_empty: true,
+        max_batches: Some(10),
+    };
+    let orders: Vec<String> = (0..12)
+        .map(|i| processing(&format!("7000{i:02}")))
+        .collect();
+    scene.stack.send(&orders).await;
+    let summary = Box::pin(orderstatus::worker::run(
+        &handler,
+        &clients.sqs,
+        &options,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        summary.outcomes.get("uploaded"),
+        Some(&12),
+        "{:?}",
+        summary.messages
+    );
+    assert!(summary.batches >= 3);
+    assert_eq!(
+        secrets_requests.count("GetSecretValue"),
+        1,
+        "{:?}",
+        secrets_requests.snapshot()
+    );
+}
