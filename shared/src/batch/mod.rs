@@ -150,8 +150,9 @@ impl<P: Platform> BatchHandler<P> {
         for record in &event.records {
             entries.push(self.prepare(record).await);
         }
-        let rounds = assign_rounds(&mut entries);
         let mut failed_groups: Vec<&str> = Vec::new();
+        hold_behind_failures(&mut entries, &mut failed_groups);
+        let rounds = assign_rounds(&mut entries);
         for round in 0..rounds {
             // Boxed: the round's nested futures are deep enough to strain the compiler's
             // layout recursion in every binary that awaits `handle`.
@@ -237,9 +238,7 @@ impl<P: Platform> BatchHandler<P> {
             if let Some(group) = entry.group
                 && failed_groups.contains(&group)
             {
-                entry.state = State::Done(Outcome::transient(format!(
-                    "an earlier message of FIFO group {group} failed; kept in order behind it"
-                )));
+                entry.state = held_in_order(group);
                 continue;
             }
             let State::Ready {
@@ -549,6 +548,31 @@ impl<P: Platform> BatchHandler<P> {
     }
 }
 
+/// The state of a FIFO message whose group already failed in this batch.
+fn held_in_order<S, P>(group: &str) -> State<S, P> {
+    State::Done(Outcome::transient(format!(
+        "an earlier message of FIFO group {group} failed; kept in order behind it"
+    )))
+}
+
+/// FIFO order across failures before any upload: once a message of a group failed while being
+/// prepared (Secrets Manager unreachable, say), the group's later messages wait too.
+fn hold_behind_failures<'e, S, P>(
+    entries: &mut [Entry<'e, S, P>],
+    failed_groups: &mut Vec<&'e str>,
+) {
+    for entry in entries.iter_mut() {
+        let Some(group) = entry.group else { continue };
+        if failed_groups.contains(&group) {
+            if matches!(entry.state, State::Ready { .. }) {
+                entry.state = held_in_order(group);
+            }
+        } else if matches!(entry.state, State::Done(Outcome::Transient { .. })) {
+            failed_groups.push(group);
+        }
+    }
+}
+
 /// Puts each ready message in the first round after every earlier message it conflicts with
 /// (same ledger target, or same FIFO group). Returns the number of rounds.
 fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>]) -> usize {
@@ -589,4 +613,112 @@ fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>]) -> usize {
         rounds = rounds.max(next + 1);
     }
     rounds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::BatchLimits;
+    use crate::platform::{Action, Target};
+
+    type Settings = HashMap<String, serde_json::Value>;
+
+    fn record(id: &str, group: &str) -> SqsMessage {
+        let mut record = SqsMessage::default();
+        record.message_id = Some(id.to_owned());
+        record
+            .attributes
+            .insert("MessageGroupId".into(), group.into());
+        record
+    }
+
+    fn ready(order: &str) -> State<Settings, ()> {
+        let limits = BatchLimits {
+            default_size: 10,
+            max_size: 10,
+        };
+        let account =
+            Account::from_json("a", "s", r#"{"base_url":"https://x"}"#, limits, false).unwrap();
+        let at = "2024-01-01T00:00:00Z".parse().unwrap();
+        State::Ready {
+            account: Arc::new(account),
+            position: Position::new(at, None),
+            units: vec![Unit::new(
+                Target::order(order),
+                crate::message::OrderStatus::Shipped,
+                Action::Upload(()),
+                None,
+            )],
+            round: 0,
+        }
+    }
+
+    fn entry<'e>(record: &'e SqsMessage, state: State<Settings, ()>) -> Entry<'e, Settings, ()> {
+        Entry {
+            record,
+            message_id: record.message_id.as_deref().unwrap(),
+            group: record.attributes.get("MessageGroupId").map(String::as_str),
+            producer_id: None,
+            account: None,
+            order_id: None,
+            state,
+        }
+    }
+
+    fn is_ready(entry: &Entry<'_, Settings, ()>) -> bool {
+        matches!(entry.state, State::Ready { .. })
+    }
+
+    #[test]
+    fn a_fifo_failure_while_preparing_holds_only_the_later_messages_of_its_group() {
+        let records = [
+            record("1", "g"),
+            record("2", "g"),
+            record("3", "h"),
+            record("0", "g"),
+        ];
+        let mut entries = vec![
+            entry(&records[3], ready("0")),
+            entry(
+                &records[0],
+                State::Done(Outcome::transient("secrets unavailable")),
+            ),
+            entry(&records[1], ready("2")),
+            entry(&records[2], ready("3")),
+        ];
+        let mut failed = Vec::new();
+        hold_behind_failures(&mut entries, &mut failed);
+        assert!(
+            is_ready(&entries[0]),
+            "an earlier message of the group goes ahead"
+        );
+        assert!(!is_ready(&entries[2]), "the later one waits");
+        assert!(is_ready(&entries[3]), "other groups go ahead");
+        assert_eq!(failed, vec!["g"]);
+    }
+
+    #[test]
+    fn messages_sharing_a_target_or_fifo_group_go_to_successive_rounds() {
+        let records = [
+            record("1", "g"),
+            record("2", "g"),
+            record("3", "h"),
+            record("4", "i"),
+        ];
+        let mut entries = vec![
+            entry(&records[0], ready("A")),
+            entry(&records[1], ready("B")),
+            entry(&records[2], ready("A")),
+            entry(&records[3], ready("C")),
+        ];
+        assert_eq!(assign_rounds(&mut entries), 2);
+        let rounds: Vec<usize> = entries
+            .iter()
+            .map(|e| match e.state {
+                State::Ready { round, .. } => round,
+                State::Done(_) => usize::MAX,
+            })
+            .collect();
+        assert_eq!(rounds, vec![0, 1, 1, 0]);
+    }
 }
