@@ -34,6 +34,26 @@ pub fn parse_body(body: &str) -> Result<(StatusMessage, Wrapping), InvalidMessag
     Ok((message, wrapping))
 }
 
+/// What can still be read of an invalid message: its account and order id, so that the log
+/// line and the operator can tell which order's message was refused. Only for bodies that
+/// failed, never on the hot path.
+pub fn salvage_identity(body: &str) -> (Option<String>, Option<String>) {
+    let text = match envelope::unwrap(body) {
+        Ok((text, _)) => text,
+        Err(_) => return (None, None),
+    };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return (None, None);
+    };
+    let text_at = |pointer: &str| {
+        value
+            .pointer(pointer)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    (text_at("/account"), text_at("/order/id"))
+}
+
 /// Parses and validates the canonical JSON text of one message.
 pub fn parse_message(text: &str) -> Result<StatusMessage, InvalidMessage> {
     let deserializer = &mut serde_json::Deserializer::from_str(text);
@@ -216,6 +236,18 @@ mod tests {
         let mut value = seed_example();
         value["order"]["id"] = json!("");
         assert_eq!(error_of(value), "order.id: empty");
+    }
+
+    #[test]
+    fn an_invalid_message_still_names_its_order() {
+        let mut value = seed_example();
+        value["version"] = json!(7);
+        value["account"] = json!("store-b");
+        assert_eq!(
+            salvage_identity(&value.to_string()),
+            (Some("store-b".into()), Some("12345".into()))
+        );
+        assert_eq!(salvage_identity("not json"), (None, None));
     }
 
     #[test]

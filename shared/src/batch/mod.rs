@@ -32,7 +32,7 @@ use crate::ledger::{
 use crate::message::StatusMessage;
 use crate::platform::{Action, Platform, Unit, UnitResult};
 use crate::telemetry;
-use crate::validate::parse_body;
+use crate::validate::{parse_body, salvage_identity};
 
 /// Ledger writes in flight at once within one batch.
 const LEDGER_CONCURRENCY: usize = 32;
@@ -172,8 +172,10 @@ impl<P: Platform> BatchHandler<P> {
             order_id: None,
             state: State::Done(Outcome::transient("not processed")),
         };
-        entry.state = match parse_body(record.body.as_deref().unwrap_or_default()) {
+        let body = record.body.as_deref().unwrap_or_default();
+        entry.state = match parse_body(body) {
             Err(invalid) => {
+                (entry.account, entry.order_id) = salvage_identity(body);
                 State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()))
             }
             Ok((message, _wrapping)) => {
