@@ -79,10 +79,6 @@ impl HttpClient {
         Ok(Self { client, policy })
     }
 
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
     /// Sends the request that `build` makes (called again for each attempt), with retries.
     pub async fn send(
         &self,
@@ -97,33 +93,27 @@ impl HttpClient {
                     let headers = response.headers().clone();
                     let body = match response.text().await {
                         Ok(body) => body,
-                        Err(e) if !last => {
+                        Err(e) if last => return Err(transport_error(e, attempt)),
+                        Err(e) => {
                             tracing::debug!(attempt, error = %e, "reading the response failed; retrying");
-                            tokio::time::sleep(backoff(attempt)).await;
+                            tokio::time::sleep(backoff(attempt).min(self.policy.max_delay)).await;
                             attempt += 1;
                             continue;
                         }
-                        Err(e) => return Err(transport_error(e, attempt)),
                     };
-                    if !is_transient_status(status) || last {
-                        return Ok(HttpResponse {
-                            status,
-                            headers,
-                            body,
-                            attempts: attempt,
-                        });
+                    let answer = HttpResponse {
+                        status,
+                        headers,
+                        body,
+                        attempts: attempt,
+                    };
+                    if !answer.is_transient() || last {
+                        return Ok(answer);
                     }
-                    let wait = match retry_after(&headers) {
-                        Some(wait) if wait > self.policy.max_delay => {
-                            // The platform asks for a longer pause than a retry here should
-                            // take; hand the unit back to SQS instead.
-                            return Ok(HttpResponse {
-                                status,
-                                headers,
-                                body,
-                                attempts: attempt,
-                            });
-                        }
+                    let wait = match retry_after(&answer.headers) {
+                        // A longer pause than a retry here should take: hand the unit back to
+                        // SQS instead.
+                        Some(wait) if wait > self.policy.max_delay => return Ok(answer),
                         Some(wait) => wait,
                         None => backoff(attempt).min(self.policy.max_delay),
                     };

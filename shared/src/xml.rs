@@ -22,6 +22,11 @@ impl TextCollector {
         Ok(())
     }
 
+    /// Literal text, such as the content of a CDATA section.
+    pub fn push_str(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
     pub fn push_ref(&mut self, reference: &BytesRef<'_>) -> Result<(), String> {
         if let Some(ch) = reference.resolve_char_ref().map_err(|e| e.to_string())? {
             self.text.push(ch);

@@ -40,6 +40,23 @@ impl Cv3Scene {
         Cv3Scene { stack, sandbox }
     }
 
+    /// The order ids of every status the sandbox accepted, in the order it applied them.
+    pub fn uploaded_orders(&self) -> Vec<String> {
+        self.sandbox
+            .received()
+            .statuses
+            .into_iter()
+            .map(|s| s.order_id)
+            .collect()
+    }
+
+    /// The same, sorted: for batches whose order within a call does not matter.
+    pub fn uploaded_orders_sorted(&self) -> Vec<String> {
+        let mut orders = self.uploaded_orders();
+        orders.sort();
+        orders
+    }
+
     /// (reason, outcome) attributes of every dead letter.
     pub async fn dead_letter_reasons(&self) -> Vec<(String, String)> {
         self.stack

@@ -113,15 +113,8 @@ async fn a_fifo_group_stops_behind_its_failed_message() {
         "{:?}",
         report.messages
     );
-    let order: Vec<_> = scene
-        .sandbox
-        .received()
-        .statuses
-        .into_iter()
-        .map(|s| s.order_id)
-        .collect();
     assert_eq!(
-        order,
+        scene.uploaded_orders(),
         vec!["111", "333", "222"],
         "g1's second message after its first"
     );

@@ -228,14 +228,11 @@ async fn a_longer_outage_goes_back_to_sqs_and_nothing_is_lost() {
         outcomes.contains(&"transient"),
         "the outage was seen: {outcomes:?}"
     );
-    let received = scene.sandbox.received();
-    let mut orders: Vec<_> = received
-        .statuses
-        .iter()
-        .map(|s| s.order_id.as_str())
-        .collect();
-    orders.sort();
-    assert_eq!(orders, vec!["12345", "12346"], "each uploaded exactly once");
+    assert_eq!(
+        scene.uploaded_orders_sorted(),
+        vec!["12345", "12346"],
+        "each uploaded exactly once"
+    );
     assert!(scene.dead_letter_reasons().await.is_empty());
     assert_eq!(scene.stack.depth(&scene.stack.queue_url).await, 0);
 }
@@ -263,15 +260,7 @@ async fn sns_and_eventbridge_wrapped_messages_are_unwrapped() {
         "{:?}",
         summary.messages
     );
-    let mut orders: Vec<_> = scene
-        .sandbox
-        .received()
-        .statuses
-        .into_iter()
-        .map(|s| s.order_id)
-        .collect();
-    orders.sort();
-    assert_eq!(orders, vec!["20001", "20002"]);
+    assert_eq!(scene.uploaded_orders_sorted(), vec!["20001", "20002"]);
 }
 
 #[tokio::test]

@@ -77,7 +77,7 @@ async fn upload(ledger: &Ledger, key: &LedgerKey, fp: &str, pos: &Position, now:
         position: pos,
     };
     let done = ledger
-        .complete(key, &claim, &request, uploaded("shipped"), now)
+        .complete(&claim, &request, uploaded("shipped"), now)
         .await
         .expect("complete");
     assert_eq!(done, CommitOutcome::Recorded);
@@ -173,7 +173,7 @@ async fn an_expired_lease_is_taken_over_and_the_old_holder_is_fenced_out() {
         position: &pos,
     };
     let late = ledger
-        .complete(&key, &first, &request, uploaded("shipped"), later)
+        .complete(&first, &request, uploaded("shipped"), later)
         .await
         .expect("complete");
     assert_eq!(late, CommitOutcome::LeaseLost);
@@ -189,7 +189,7 @@ async fn an_expired_lease_is_taken_over_and_the_old_holder_is_fenced_out() {
 
     // The new holder completes normally.
     let done = ledger
-        .complete(&key, &second, &request, uploaded("shipped"), later)
+        .complete(&second, &request, uploaded("shipped"), later)
         .await
         .expect("complete");
     assert_eq!(done, CommitOutcome::Recorded);
@@ -234,7 +234,7 @@ async fn a_rejection_is_history_but_does_not_block_a_fixed_retry() {
         message_id: Some("m-9"),
     };
     ledger
-        .complete(&key, &first, &request, rejected, now)
+        .complete(&first, &request, rejected, now)
         .await
         .unwrap();
     let record = ledger.record(&key).await.unwrap().unwrap();

@@ -33,7 +33,9 @@ impl Cv3 {
             pass: settings.pass.expose(),
             service_id: settings.service_id.expose(),
         };
-        soap_envelope(&inner_document(credentials, batch))
+        // An account that opted out of CV3's shopper e-mails never asks for one.
+        let notify = settings.tracking_notification;
+        soap_envelope(&inner_document(credentials, batch, notify))
     }
 
     pub fn soap_action(account: &Account<Cv3Settings>) -> &str {
@@ -212,19 +214,7 @@ impl Platform for Cv3 {
         account: &Account<Cv3Settings>,
         batch: &[&Cv3Payload],
     ) -> Vec<UnitResult> {
-        let mut batch_for_notification: Vec<Cv3Payload>;
-        let batch: Vec<&Cv3Payload> = if account.settings.tracking_notification {
-            batch.to_vec()
-        } else {
-            batch_for_notification = batch.iter().map(|p| (*p).clone()).collect();
-            for payload in &mut batch_for_notification {
-                if let Cv3Payload::Status(entry) = payload {
-                    entry.tracking_notification = false;
-                }
-            }
-            batch_for_notification.iter().collect()
-        };
-        if let Some(results) = self.call(account, &batch).await {
+        if let Some(results) = self.call(account, batch).await {
             return results;
         }
         // An error named no order: send each entry alone so that one bad entry cannot take
@@ -234,7 +224,7 @@ impl Platform for Cv3 {
             "CV3 error named no order; isolating entries"
         );
         let mut results = Vec::with_capacity(batch.len());
-        for payload in &batch {
+        for payload in batch {
             let single = self.call(account, std::slice::from_ref(payload)).await;
             results.extend(
                 single.unwrap_or_else(|| vec![UnitResult::transient("CV3 answer unreadable")]),

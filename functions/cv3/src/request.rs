@@ -27,11 +27,16 @@ pub struct Credentials<'a> {
 
 type XmlResult = Result<(), std::io::Error>;
 
-/// The inner `<CV3Data version="2.0">` document for one batch.
-pub fn inner_document(credentials: Credentials<'_>, batch: &[&Cv3Payload]) -> Vec<u8> {
+/// The inner `<CV3Data version="2.0">` document for one batch. `notify` allows the
+/// `tracking_notification` attribute (set per entry on a first tracking upload).
+pub fn inner_document(
+    credentials: Credentials<'_>,
+    batch: &[&Cv3Payload],
+    notify: bool,
+) -> Vec<u8> {
     let mut writer = Writer::new(Vec::with_capacity(256 + batch.len() * 200));
     // Writing into a Vec cannot fail.
-    let _ = write_inner(&mut writer, credentials, batch);
+    let _ = write_inner(&mut writer, credentials, batch, notify);
     writer.into_inner()
 }
 
@@ -39,6 +44,7 @@ fn write_inner(
     writer: &mut Writer<Vec<u8>>,
     credentials: Credentials<'_>,
     batch: &[&Cv3Payload],
+    notify: bool,
 ) -> XmlResult {
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     writer.write_event(Event::Start(
@@ -80,7 +86,7 @@ fn write_inner(
         start(writer, "orders")?;
         for entry in statuses {
             let mut status = BytesStart::new("status");
-            if entry.tracking_notification {
+            if notify && entry.tracking_notification {
                 status.push_attribute(("tracking_notification", "true"));
             }
             writer.write_event(Event::Start(status))?;

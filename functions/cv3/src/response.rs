@@ -23,22 +23,13 @@ pub enum Cv3Answer {
 
 /// Reads a SOAP response body.
 pub fn read_response(body: &str) -> Cv3Answer {
-    match read_envelope(body) {
-        Ok(Envelope::Fault { code, message }) => Cv3Answer::Fault { code, message },
-        Ok(Envelope::Return(data)) => {
-            let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
-            let decoded = match STANDARD.decode(compact.as_bytes()) {
-                Ok(bytes) => bytes,
-                Err(e) => return garbage(format!("return is not base64 ({e})")),
-            };
-            match std::str::from_utf8(&decoded) {
-                Ok(document) => match errors_of(document) {
-                    Ok(errors) => Cv3Answer::Document { errors },
-                    Err(problem) => garbage(problem),
-                },
-                Err(_) => garbage("decoded return is not UTF-8".to_owned()),
-            }
-        }
+    let document = match read_envelope(body) {
+        Ok(Envelope::Fault { code, message }) => return Cv3Answer::Fault { code, message },
+        Ok(Envelope::Return(data)) => decode_return(&data),
+        Err(problem) => Err(problem),
+    };
+    match document.and_then(|document| errors_of(&document)) {
+        Ok(errors) => Cv3Answer::Document { errors },
         Err(problem) => garbage(problem),
     }
 }
@@ -46,12 +37,18 @@ pub fn read_response(body: &str) -> Cv3Answer {
 /// The decoded `return` document of a response, for display (`render`, logs).
 pub fn decoded_return(body: &str) -> Option<String> {
     match read_envelope(body).ok()? {
-        Envelope::Return(data) => {
-            let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
-            String::from_utf8(STANDARD.decode(compact.as_bytes()).ok()?).ok()
-        }
+        Envelope::Return(data) => decode_return(&data).ok(),
         Envelope::Fault { .. } => None,
     }
+}
+
+/// `return` is base64 (possibly wrapped over lines) of a UTF-8 document.
+fn decode_return(data: &str) -> Result<String, String> {
+    let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|e| format!("return is not base64 ({e})"))?;
+    String::from_utf8(bytes).map_err(|_| "decoded return is not UTF-8".to_owned())
 }
 
 fn garbage(problem: String) -> Cv3Answer {
@@ -88,9 +85,8 @@ fn read_envelope(body: &str) -> Result<Envelope, String> {
             }
             Event::Text(t) => text.push_text(&t)?,
             Event::GeneralRef(r) => text.push_ref(&r)?,
-            Event::CData(c) => text.push_text(&quick_xml::events::BytesText::new(
-                &String::from_utf8_lossy(&c.into_inner()),
-            ))?,
+            // CDATA is literal text: nothing in it is escaped.
+            Event::CData(c) => text.push_str(&String::from_utf8_lossy(&c.into_inner())),
             Event::End(end) => {
                 let name = end.local_name();
                 match (current, name.as_ref()) {

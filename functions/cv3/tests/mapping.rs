@@ -180,7 +180,12 @@ fn xml_special_characters_round_trip_escaped() {
         pass: nasty,
         service_id: nasty,
     };
-    let inner = String::from_utf8(inner_document(credentials, &[&payload])).unwrap();
+    let opted_out = String::from_utf8(inner_document(credentials, &[&payload], false)).unwrap();
+    assert!(
+        !opted_out.contains("tracking_notification"),
+        "account opted out of e-mails"
+    );
+    let inner = String::from_utf8(inner_document(credentials, &[&payload], true)).unwrap();
     assert!(
         !inner.contains(nasty),
         "raw value leaked unescaped: {inner}"
@@ -248,6 +253,14 @@ fn responses_are_read_as_documents_faults_or_garbage() {
         Cv3Answer::Document {
             errors: vec!["orderID 7: bad & wrong".into()]
         }
+    );
+    let cdata = wrap(r#"<CV3Data version="2.0"/>"#)
+        .replace("<return>", "<return><![CDATA[")
+        .replace("</return>", "]]></return>");
+    assert_eq!(
+        read_response(&cdata),
+        Cv3Answer::Document { errors: vec![] },
+        "CDATA return"
     );
     let fault = r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>SOAP-ENV:Server</faultcode><faultstring>boom</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>"#;
     assert_eq!(

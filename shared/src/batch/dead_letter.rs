@@ -54,10 +54,6 @@ impl DeadLetterQueue {
         }
     }
 
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     fn is_fifo(&self) -> bool {
         self.url.ends_with(".fifo")
     }

@@ -120,6 +120,17 @@ struct Work<S, P> {
     outcome: Option<UnitOutcome>,
 }
 
+impl<S, P> Work<S, P> {
+    /// What this unit asks of the ledger, for its claim and its completion alike.
+    fn claim_request(&self) -> ClaimRequest<'_> {
+        ClaimRequest {
+            key: &self.key,
+            fingerprint: &self.unit.fingerprint,
+            position: &self.position,
+        }
+    }
+}
+
 impl<P: Platform> BatchHandler<P> {
     pub fn new(platform: P, parts: HandlerParts<P::Settings>) -> Self {
         Self {
@@ -129,18 +140,6 @@ impl<P: Platform> BatchHandler<P> {
             dead_letters: parts.dead_letters,
             lease: parts.lease,
         }
-    }
-
-    pub fn platform(&self) -> &P {
-        &self.platform
-    }
-
-    pub fn ledger(&self) -> &Ledger {
-        &self.ledger
-    }
-
-    pub fn accounts(&self) -> &AccountStore<P::Settings> {
-        &self.accounts
     }
 
     /// Handles one batch. `deadline_ms` (epoch ms) bounds the leases taken; Lambda passes its
@@ -303,12 +302,12 @@ impl<P: Platform> BatchHandler<P> {
         }
         let results: Vec<_> = futures::stream::iter(work.iter().enumerate())
             .map(|(i, item)| async move {
-                let request = ClaimRequest {
-                    key: &item.key,
-                    fingerprint: &item.unit.fingerprint,
-                    position: &item.position,
-                };
-                (i, self.ledger.claim(request, now, lease_until).await)
+                (
+                    i,
+                    self.ledger
+                        .claim(item.claim_request(), now, lease_until)
+                        .await,
+                )
             })
             .buffer_unordered(LEDGER_CONCURRENCY)
             .collect()
@@ -440,11 +439,6 @@ impl<P: Platform> BatchHandler<P> {
         claim: &Claim,
         message_id: &str,
     ) -> UnitOutcome {
-        let request = ClaimRequest {
-            key: &item.key,
-            fingerprint: &item.unit.fingerprint,
-            position: &item.position,
-        };
         let outcome = match (&item.unit.action, &item.outcome) {
             (Action::Skip { reason }, _) => UnitOutcome::Skipped {
                 reason: reason.clone(),
@@ -480,7 +474,7 @@ impl<P: Platform> BatchHandler<P> {
         };
         match self
             .ledger
-            .complete(&item.key, claim, &request, completion, now_ms())
+            .complete(claim, &item.claim_request(), completion, now_ms())
             .await
         {
             Ok(CommitOutcome::Recorded) => {}

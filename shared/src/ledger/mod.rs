@@ -23,6 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure, WriteRequest,
 };
@@ -33,6 +34,9 @@ pub use record::{
 };
 
 use crate::aws::error_text;
+
+/// The update clause that gives a lease back.
+const RELEASE: &str = "REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos";
 
 /// How many history entries each target keeps (newest first).
 pub const HISTORY_LIMIT: usize = 20;
@@ -66,7 +70,6 @@ pub enum ClaimOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claim {
     pub token: String,
-    pub until_ms: i64,
     /// The item before the claim, if there was one.
     pub prior: Option<LedgerRecord>,
 }
@@ -125,13 +128,23 @@ impl Ledger {
         }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     fn expires_at(&self, now_ms: i64) -> AttributeValue {
         let seconds = now_ms / 1000 + self.retention.as_secs() as i64;
         AttributeValue::N(seconds.to_string())
+    }
+
+    /// An update of `key` that names the lease attributes (`#lease_token`, `#lease_until`,
+    /// `#lease_fp`, `#lease_pos`) and binds `:token`; claim, complete and release add the rest.
+    fn lease_update(&self, key: &LedgerKey, token: &str) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .expression_attribute_names("#lease_token", "lease_token")
+            .expression_attribute_names("#lease_until", "lease_until")
+            .expression_attribute_names("#lease_fp", "lease_fp")
+            .expression_attribute_names("#lease_pos", "lease_pos")
+            .expression_attribute_values(":token", AttributeValue::S(token.to_owned()))
     }
 
     /// Claims a target for one unit with a lease until `lease_until_ms` (epoch ms).
@@ -143,10 +156,7 @@ impl Ledger {
     ) -> Result<ClaimOutcome, LedgerError> {
         let token = uuid::Uuid::new_v4().to_string();
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(request.key.attributes()))
+            .lease_update(request.key, &token)
             .update_expression(
                 "SET #lease_token = :token, #lease_until = :until, #lease_fp = :fp, \
                  #lease_pos = :pos, #expires_at = if_not_exists(#expires_at, :expires)",
@@ -155,14 +165,9 @@ impl Ledger {
                 "(attribute_not_exists(#lease_until) OR #lease_until < :now) \
                  AND (attribute_not_exists(#fp) OR (#fp <> :fp AND #pos <= :pos))",
             )
-            .expression_attribute_names("#lease_token", "lease_token")
-            .expression_attribute_names("#lease_until", "lease_until")
-            .expression_attribute_names("#lease_fp", "lease_fp")
-            .expression_attribute_names("#lease_pos", "lease_pos")
             .expression_attribute_names("#expires_at", "expires_at")
             .expression_attribute_names("#fp", "fp")
             .expression_attribute_names("#pos", "pos")
-            .expression_attribute_values(":token", AttributeValue::S(token.clone()))
             .expression_attribute_values(":until", AttributeValue::N(lease_until_ms.to_string()))
             .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
             .expression_attribute_values(":fp", AttributeValue::S(request.fingerprint.to_owned()))
@@ -178,7 +183,6 @@ impl Ledger {
         match result {
             Ok(output) => Ok(ClaimOutcome::Claimed(Box::new(Claim {
                 token,
-                until_ms: lease_until_ms,
                 prior: output.attributes().map(LedgerRecord::from_item),
             }))),
             Err(SdkError::ServiceError(error)) => match error.into_err() {
@@ -198,7 +202,6 @@ impl Ledger {
     /// Records how a claim ended and releases the lease, if the lease is still ours.
     pub async fn complete(
         &self,
-        key: &LedgerKey,
         claim: &Claim,
         request: &ClaimRequest<'_>,
         completion: Completion<'_>,
@@ -228,31 +231,22 @@ impl Ledger {
             );
         }
         let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key.attributes()))
+            .lease_update(request.key, &claim.token)
             .condition_expression("#lease_token = :token")
-            .expression_attribute_names("#lease_token", "lease_token")
-            .expression_attribute_names("#lease_until", "lease_until")
-            .expression_attribute_names("#lease_fp", "lease_fp")
-            .expression_attribute_names("#lease_pos", "lease_pos")
             .expression_attribute_names("#history", "history")
             .expression_attribute_names("#expires_at", "expires_at")
-            .expression_attribute_values(":token", AttributeValue::S(claim.token.clone()))
             .expression_attribute_values(":history", AttributeValue::L(history))
             .expression_attribute_values(":expires", self.expires_at(now_ms));
-        let release = "REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos";
         update = if completion.kind == EntryKind::Rejected {
             // A rejection is history, not state: a fixed message may still upload this status.
             update.update_expression(format!(
-                "SET #history = :history, #expires_at = :expires {release}"
+                "SET #history = :history, #expires_at = :expires {RELEASE}"
             ))
         } else {
             update
                 .update_expression(format!(
                     "SET #fp = :fp, #pos = :pos, #status = :status, #updated_at = :now, \
-                     #history = :history, #expires_at = :expires {release}"
+                     #history = :history, #expires_at = :expires {RELEASE}"
                 ))
                 .expression_attribute_names("#fp", "fp")
                 .expression_attribute_names("#pos", "pos")
@@ -282,17 +276,9 @@ impl Ledger {
         claim: &Claim,
     ) -> Result<CommitOutcome, LedgerError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key.attributes()))
-            .update_expression("REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos")
+            .lease_update(key, &claim.token)
+            .update_expression(RELEASE)
             .condition_expression("#lease_token = :token")
-            .expression_attribute_names("#lease_token", "lease_token")
-            .expression_attribute_names("#lease_until", "lease_until")
-            .expression_attribute_names("#lease_fp", "lease_fp")
-            .expression_attribute_names("#lease_pos", "lease_pos")
-            .expression_attribute_values(":token", AttributeValue::S(claim.token.clone()))
             .send()
             .await;
         fenced(result)
@@ -452,13 +438,11 @@ fn decide_refusal(old: &LedgerRecord, request: &ClaimRequest<'_>, now_ms: i64) -
     if old.fingerprint.as_deref() == Some(request.fingerprint) {
         return ClaimOutcome::Duplicate;
     }
-    match &old.lease {
-        Some(lease) if lease.until_ms >= now_ms => ClaimOutcome::Locked {
-            until_ms: lease.until_ms,
-        },
-        // The item changed between the write and its check (a lease just expired, or a
-        // baseline landed): nothing is decided, so treat it as held and let SQS retry.
-        _ => ClaimOutcome::Locked { until_ms: now_ms },
+    // Either our own fingerprint is in flight, or the item changed between the write and its
+    // check (a lease just expired, a baseline landed): nothing is decided yet, so treat it as
+    // held and let SQS retry.
+    ClaimOutcome::Locked {
+        until_ms: live_lease.map_or(now_ms, |lease| lease.until_ms),
     }
 }
 
