@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Provision and inspect the local AWS stand-in (moto server) for the order-status uploader.
 
-The Rust functions, the `orderstatus` CLI and the tests all expect the same queues, ledger table
-and secrets that infra/ deploys to AWS. This script creates them against a moto endpoint so the
-whole pipeline runs on a laptop, and writes the environment those programs read.
+The Rust functions, the `orderstatus` CLI and the tests all expect the queues, ledger table and
+secrets that infra/template.yaml deploys to AWS. This script deploys that same template into a
+moto endpoint (scripts/infra.py), so the whole pipeline runs on a laptop, and writes the
+environment those programs read from the stack outputs.
 
 Subcommands:
-  up     create or update queues, DLQs, the ledger table and secrets; write the env file
+  up     deploy the template (less functions and schedules), set secrets; write the env file
   dlq    list the messages of a (dead-letter) queue without consuming them
   depth  show how many messages a queue holds
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shlex
 import tempfile
 from dataclasses import dataclass
@@ -28,28 +28,25 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+import infra
+
 REGION = "us-east-1"
 # moto accepts any credentials; fixed dummies keep real ones out of local runs by construction.
 ACCESS_KEY = "test"
 SECRET_KEY = "test"
 
-# Platforms provisioned when none is named. Extend this list as platform crates land.
-DEFAULT_PLATFORMS = ["cv3"]
-
-LEDGER_TABLE = "orderstatus-ledger"
+# The local stack: infra/template.yaml deployed into moto under this name, so the queues are
+# orderstatus-<platform> and orderstatus-<platform>-dlq.
+STACK_NAME = "orderstatus"
 LEDGER_TTL_ATTRIBUTE = "expires_at"
 SECRETS_PREFIX = "orderstatus/"
 DEFAULT_ACCOUNT = "default"
 
-QUEUE_VISIBILITY_TIMEOUT = 30
-DLQ_RETENTION_SECONDS = 1_209_600  # 14 days, the SQS maximum: time for an operator to look
-MAX_RECEIVE_COUNT = 3
 
 ATTRIBUTE_PREFIX = "orderstatus."
 BODY_PREVIEW = 80
 ATTRIBUTE_PREVIEW = 60
 
-PLATFORM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
@@ -87,104 +84,23 @@ def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
 
-# --- SQS ----------------------------------------------------------------------------------------
-
-
-def ensure_queue(sqs, name: str, attributes: dict[str, str]) -> str:
-    """Create the queue, or bring an existing one to the wanted attributes.
-
-    CreateQueue on an existing queue with different attributes fails (QueueAlreadyExists), so
-    an existing queue is updated with SetQueueAttributes instead; reruns are therefore no-ops.
-    """
-    try:
-        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-    except ClientError as error:
-        if error_code(error) not in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
-            raise
-        return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
-    return url
-
-
-def queue_arn(sqs, url: str) -> str:
-    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-
-
-def ensure_platform_queues(sqs, platform: str) -> PlatformQueues:
-    """The platform's DLQ first (the queue's redrive policy needs its ARN), then the queue."""
-    dlq_url = ensure_queue(
-        sqs,
-        f"orderstatus-{platform}-dlq",
-        {"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)},
-    )
-    redrive = {"deadLetterTargetArn": queue_arn(sqs, dlq_url), "maxReceiveCount": MAX_RECEIVE_COUNT}
-    queue_url = ensure_queue(
-        sqs,
-        f"orderstatus-{platform}",
-        {
-            "VisibilityTimeout": str(QUEUE_VISIBILITY_TIMEOUT),
-            "RedrivePolicy": json.dumps(redrive),
-        },
-    )
-    return PlatformQueues(platform, queue_url, dlq_url)
-
-
 # --- DynamoDB -----------------------------------------------------------------------------------
 
 
-def ensure_ledger_table(dynamodb) -> None:
-    """The ledger: on-demand, pk/sk string keys, TTL on expires_at (mirrors infra/)."""
-    key_schema = [
-        {"AttributeName": "pk", "KeyType": "HASH"},
-        {"AttributeName": "sk", "KeyType": "RANGE"},
-    ]
-    try:
-        table = dynamodb.describe_table(TableName=LEDGER_TABLE)["Table"]
-    except ClientError as error:
-        if error_code(error) != "ResourceNotFoundException":
-            raise
-        dynamodb.create_table(
-            TableName=LEDGER_TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=key_schema,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-        )
-        dynamodb.get_waiter("table_exists").wait(
-            TableName=LEDGER_TABLE, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-        )
-    else:
-        # Keys cannot be changed in place; say so rather than run against the wrong shape.
-        if sorted(map(tuple_of, table["KeySchema"])) != sorted(map(tuple_of, key_schema)):
-            raise SystemExit(
-                f"error: table {LEDGER_TABLE} exists with key schema {table['KeySchema']}; "
-                "expected pk (HASH) + sk (RANGE). Restart moto (scripts/dev down && scripts/dev up)."
-            )
-        if table.get("BillingModeSummary", {}).get("BillingMode") != "PAY_PER_REQUEST":
-            dynamodb.update_table(TableName=LEDGER_TABLE, BillingMode="PAY_PER_REQUEST")
-    ensure_ttl(dynamodb)
-
-
-def tuple_of(key: dict[str, str]) -> tuple[str, str]:
-    return key["AttributeName"], key["KeyType"]
-
-
-def ensure_ttl(dynamodb) -> None:
+def ensure_ttl(dynamodb, table: str) -> None:
     """Enable TTL on expires_at unless it already is; enabling twice is an error in DynamoDB."""
-    ttl = dynamodb.describe_time_to_live(TableName=LEDGER_TABLE)["TimeToLiveDescription"]
+    ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
     status = ttl.get("TimeToLiveStatus")
     attribute = ttl.get("AttributeName")
     if status in ("ENABLED", "ENABLING") and attribute == LEDGER_TTL_ATTRIBUTE:
         return
     if status in ("ENABLED", "ENABLING"):
         dynamodb.update_time_to_live(
-            TableName=LEDGER_TABLE,
+            TableName=table,
             TimeToLiveSpecification={"Enabled": False, "AttributeName": attribute},
         )
     dynamodb.update_time_to_live(
-        TableName=LEDGER_TABLE,
+        TableName=table,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": LEDGER_TTL_ATTRIBUTE},
     )
 
@@ -228,7 +144,7 @@ def env_name(platform: str) -> str:
     return platform.upper().replace("-", "_")
 
 
-def env_lines(endpoint: str, queues: list[PlatformQueues]) -> list[str]:
+def env_lines(endpoint: str, table: str, queues: list[PlatformQueues]) -> list[str]:
     """The variables the functions, the CLI and the tests read to find the local stack."""
     variables = [
         ("AWS_ENDPOINT_URL", endpoint),
@@ -236,7 +152,7 @@ def env_lines(endpoint: str, queues: list[PlatformQueues]) -> list[str]:
         ("AWS_DEFAULT_REGION", REGION),
         ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
         ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-        ("LEDGER_TABLE", LEDGER_TABLE),
+        ("LEDGER_TABLE", table),
         ("SECRETS_PREFIX", SECRETS_PREFIX),
         # Platform sandboxes listen on plain http://127.0.0.1; production insists on https.
         ("ALLOW_INSECURE_HTTP", "true"),
@@ -259,7 +175,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def parse_secret_args(values: list[str], platforms: list[str]) -> dict[str, str]:
-    """PLATFORM=JSON pairs; the JSON must be an object, the platform one being provisioned."""
+    """PLATFORM=JSON pairs; the JSON must be an object, the platform one of the template's."""
     secrets: dict[str, str] = {}
     for item in values:
         platform, sep, raw = item.partition("=")
@@ -268,8 +184,8 @@ def parse_secret_args(values: list[str], platforms: list[str]) -> dict[str, str]
             raise SystemExit(f"error: --secret-json expects PLATFORM=JSON, got {item[:20]!r}…")
         if platform not in platforms:
             raise SystemExit(
-                f"error: --secret-json for platform {platform!r}, which is not provisioned "
-                f"(platforms: {', '.join(platforms)}; add it with --platform {platform})"
+                f"error: --secret-json for platform {platform!r}, which infra/template.yaml "
+                f"does not define (platforms: {', '.join(platforms)})"
             )
         try:
             parsed = json.loads(raw)
@@ -284,30 +200,42 @@ def parse_secret_args(values: list[str], platforms: list[str]) -> dict[str, str]
     return secrets
 
 
+def platform_queues(outputs: dict[str, str]) -> list[PlatformQueues]:
+    """The queue pairs named by the stack outputs `<Platform>QueueUrl` and
+    `<Platform>DeadLetterQueueUrl` (e.g. Cv3QueueUrl → platform cv3)."""
+    suffix = "DeadLetterQueueUrl"
+    return [
+        PlatformQueues(key[: -len(suffix)].lower(), outputs[key[: -len(suffix)] + "QueueUrl"], url)
+        for key, url in sorted(outputs.items())
+        if key.endswith(suffix) and key[: -len(suffix)] + "QueueUrl" in outputs
+    ]
+
+
 def command_up(args: argparse.Namespace) -> None:
-    """Bring queues, table and secrets to the wanted state and write the env file."""
-    platforms = list(dict.fromkeys(args.platform or DEFAULT_PLATFORMS))
-    for platform in platforms:
-        if not PLATFORM_NAME.match(platform):
-            raise SystemExit(f"error: platform name {platform!r} must match {PLATFORM_NAME.pattern}")
+    """Deploy infra/template.yaml into moto (functions and schedules left out: the local worker
+    replaces them), set the secrets and write the env file from the stack outputs."""
+    outputs = infra.deploy(args.endpoint, args.stack_name, {"LedgerDeletionProtection": "false"}, local=True)
+    queues = platform_queues(outputs)
+    table = outputs["LedgerTableName"]
+    platforms = [queue.platform for queue in queues]
     secret_values = parse_secret_args(args.secret_json or [], platforms)
 
-    sqs = client("sqs", args.endpoint)
-    queues = [ensure_platform_queues(sqs, platform) for platform in platforms]
-    ensure_ledger_table(client("dynamodb", args.endpoint))
+    # moto's CloudFormation ignores the table's TimeToLiveSpecification; set it as AWS would.
+    ensure_ttl(client("dynamodb", args.endpoint), table)
     secrets = client("secretsmanager", args.endpoint)
     secret_results = {
         secret_name(platform): ensure_secret(secrets, secret_name(platform), value)
         for platform, value in secret_values.items()
     }
 
-    header = "# Generated by scripts/devstack.py up; rewritten on every `scripts/dev up`.\n"
-    write_atomically(Path(args.env_file), header + "\n".join(env_lines(args.endpoint, queues)) + "\n")
+    header = "# Generated by scripts/devstack.py up from the stack outputs; rewritten on every `scripts/dev up`.\n"
+    write_atomically(Path(args.env_file), header + "\n".join(env_lines(args.endpoint, table, queues)) + "\n")
 
+    print(f"  stack  {args.stack_name} (infra/template.yaml, without functions and schedules)")
     for queue in queues:
         print(f"  queue  {queue.queue_url}")
         print(f"  dlq    {queue.dlq_url}")
-    print(f"  table  {LEDGER_TABLE} (pay per request, TTL on {LEDGER_TTL_ATTRIBUTE})")
+    print(f"  table  {table} (pay per request, TTL on {LEDGER_TTL_ATTRIBUTE})")
     for name, result in secret_results.items():
         print(f"  secret {name} ({result})")
 
@@ -431,12 +359,7 @@ def parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="create/update local resources and write the env file")
     up.add_argument("--endpoint", required=True, help="moto server URL, e.g. http://127.0.0.1:5000")
     up.add_argument("--env-file", required=True, help="where to write the export lines, e.g. .dev/env")
-    up.add_argument(
-        "--platform",
-        action="append",
-        metavar="NAME",
-        help=f"platform to provision (repeatable; default: {' '.join(DEFAULT_PLATFORMS)})",
-    )
+    up.add_argument("--stack-name", default=STACK_NAME, help=f"CloudFormation stack (default {STACK_NAME})")
     up.add_argument(
         "--secret-json",
         action="append",
