@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod message;
 pub mod platform;
 pub mod runtime;
+pub mod scheduled;
 pub mod schema;
 pub mod sqs;
 pub mod telemetry;

@@ -6,13 +6,13 @@
 
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{LambdaEvent, service_fn};
 
 use crate::batch::{BatchHandler, DeadLetterQueue, HandlerParts};
 use crate::config::{AccountStore, BatchLimits, ConfigError, FunctionEnv};
 use crate::ledger::Ledger;
 use crate::platform::Platform;
+use crate::scheduled::{Invocation, InvocationResponse, ScheduledWork};
 
 /// The AWS clients a handler uses, built from one SDK configuration.
 #[derive(Debug, Clone)]
@@ -61,6 +61,37 @@ pub fn build_handler<P: Platform>(
     BatchHandler::new(platform, parts)
 }
 
+/// The parts of scheduled work (drain, redrive, sweep) from the environment and the clients.
+pub fn build_scheduled_work(env: &FunctionEnv, clients: &AwsClients) -> ScheduledWork {
+    ScheduledWork {
+        sqs: clients.sqs.clone(),
+        ledger: Ledger::new(clients.dynamodb.clone(), &env.ledger_table, env.retention),
+        queue_url: env.queue_url.clone(),
+        dead_letter_queue_url: env.dead_letter_queue_url.clone(),
+    }
+}
+
+/// Handles one invocation: an SQS batch, or a scheduled action.
+pub async fn invoke<P: Platform>(
+    handler: &BatchHandler<P>,
+    scheduled: &ScheduledWork,
+    invocation: &Invocation,
+    deadline_ms: Option<i64>,
+) -> Result<InvocationResponse, lambda_runtime::Error> {
+    match invocation {
+        Invocation::Sqs(event) => {
+            // Boxed: the handler's future is large, see `BatchHandler::handle`.
+            let report = Box::pin(handler.handle(event, deadline_ms)).await;
+            Ok(InvocationResponse::Sqs(report.response))
+        }
+        Invocation::Scheduled(input) => {
+            let summary = Box::pin(scheduled.run(handler, input, deadline_ms)).await?;
+            tracing::info!(summary = %serde_json::to_string(&summary).unwrap_or_default(), "scheduled work done");
+            Ok(InvocationResponse::Scheduled(summary))
+        }
+    }
+}
+
 /// Per-attempt timeout of platform HTTP requests inside Lambda.
 pub const PLATFORM_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -73,11 +104,13 @@ pub async fn serve<P: Platform>(
     let config = crate::aws::load_sdk_config().await;
     let clients = AwsClients::new(&config);
     let handler = build_handler(platform, &env, &clients);
-    let handler = &handler;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        let deadline_ms = i64::try_from(event.context.deadline).ok();
-        let report = Box::pin(handler.handle(&event.payload, deadline_ms)).await;
-        Ok::<SqsBatchResponse, lambda_runtime::Error>(report.response)
-    }))
+    let scheduled = build_scheduled_work(&env, &clients);
+    let (handler, scheduled) = (&handler, &scheduled);
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<Invocation>| async move {
+            let deadline_ms = i64::try_from(event.context.deadline).ok();
+            invoke(handler, scheduled, &event.payload, deadline_ms).await
+        },
+    ))
     .await
 }

@@ -33,6 +33,7 @@ pub struct WorkerOptions {
 #[derive(Debug, Clone, Default)]
 pub struct WorkerSummary {
     pub batches: usize,
+    pub received: usize,
     pub deleted: usize,
     pub outcomes: BTreeMap<&'static str, usize>,
     pub messages: Vec<MessageReport>,
@@ -44,6 +45,19 @@ pub async fn run<P: Platform>(
     handler: &BatchHandler<P>,
     sqs: &aws_sdk_sqs::Client,
     options: &WorkerOptions,
+    stop: impl Future<Output = ()>,
+) -> Result<WorkerSummary, String> {
+    run_bounded(handler, sqs, options, None, None, stop).await
+}
+
+/// [`run`], receiving at most `max_messages` in all, and passing `deadline_ms` (epoch ms) to the
+/// handler so that no lease outlives it (the scheduled `drain` runs inside one invocation).
+pub async fn run_bounded<P: Platform>(
+    handler: &BatchHandler<P>,
+    sqs: &aws_sdk_sqs::Client,
+    options: &WorkerOptions,
+    max_messages: Option<usize>,
+    deadline_ms: Option<i64>,
     stop: impl Future<Output = ()>,
 ) -> Result<WorkerSummary, String> {
     let queue_arn = queue_arn(sqs, &options.queue_url).await?;
@@ -61,10 +75,16 @@ pub async fn run<P: Platform>(
         {
             break;
         }
+        let want = match max_messages {
+            Some(max) if summary.received >= max => break,
+            Some(max) => options.batch_size.min(max - summary.received),
+            None => options.batch_size,
+        };
         let received = tokio::select! {
             _ = &mut stop => break,
-            received = receive_batch(sqs, options) => received?,
+            received = receive_batch(sqs, options, want) => received?,
         };
+        summary.received += received.len();
         if received.is_empty() {
             if options.until_empty {
                 break;
@@ -72,7 +92,7 @@ pub async fn run<P: Platform>(
             continue;
         }
         let event = to_lambda_event(received, &queue_arn, &region);
-        let report = handler.handle(&event, None).await;
+        let report = handler.handle(&event, deadline_ms).await;
         summary.deleted +=
             delete_succeeded(sqs, &options.queue_url, &event, &report.response).await?;
         summary.batches += 1;
@@ -103,11 +123,12 @@ async fn queue_arn(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<String,
 async fn receive_batch(
     sqs: &aws_sdk_sqs::Client,
     options: &WorkerOptions,
+    batch_size: usize,
 ) -> Result<Vec<aws_sdk_sqs::types::Message>, String> {
     let mut messages = Vec::new();
     let mut wait = options.wait;
-    while messages.len() < options.batch_size {
-        let want = (options.batch_size - messages.len()).min(10) as i32;
+    while messages.len() < batch_size {
+        let want = (batch_size - messages.len()).min(10) as i32;
         let output = sqs
             .receive_message()
             .queue_url(&options.queue_url)

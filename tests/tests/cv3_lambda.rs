@@ -222,3 +222,48 @@ async fn the_binary_retries_a_500_through_sqs_and_loses_nothing() {
     assert!(scene.dead_letter_reasons().await.is_empty());
     function.stop().await;
 }
+
+#[tokio::test]
+async fn the_binary_drains_its_queue_on_a_schedule_and_refuses_unknown_input() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    let function = Function::start(&scene).await;
+    scene
+        .stack
+        .send(&[seed_example("12345"), processing("12346"), invalid()])
+        .await;
+
+    // What EventBridge Scheduler sends: the schedule's input, as is.
+    let summary = match function
+        .api
+        .invoke(
+            serde_json::json!({"action": "drain", "max_messages": 100}),
+            Duration::from_secs(60),
+        )
+        .await
+        .expect("invoke")
+    {
+        Invocation::Response(value) => value,
+        Invocation::Error(error) => panic!("drain failed: {error}"),
+    };
+    assert_eq!(summary["action"], "drain", "{summary}");
+    assert_eq!(summary["received"], 3, "{summary}");
+    assert_eq!(summary["outcomes"]["uploaded"], 2, "{summary}");
+    assert_eq!(summary["outcomes"]["invalid"], 1, "{summary}");
+    assert_eq!(scene.stack.depth(&scene.stack.queue_url).await, 0);
+    assert_eq!(scene.uploaded_orders_sorted(), ["12345", "12346"]);
+
+    // A typo in a schedule's input is an invocation error that names it, not a silent no-op.
+    match function
+        .api
+        .invoke(
+            serde_json::json!({"action": "drian"}),
+            Duration::from_secs(60),
+        )
+        .await
+        .expect("invoke")
+    {
+        Invocation::Error(error) => assert!(error.to_string().contains("drian"), "{error}"),
+        Invocation::Response(value) => panic!("accepted a bad input: {value}"),
+    }
+    function.stop().await;
+}

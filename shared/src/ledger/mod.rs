@@ -16,6 +16,7 @@
 //! So a new upload costs 2 writes, a duplicate 1, a transient failure 2.
 
 mod record;
+mod sweep;
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -32,6 +33,7 @@ use record::entry_to_attribute;
 pub use record::{
     EntryKind, HistoryEntry, Lease, LedgerKey, LedgerRecord, Position, order_partition_key,
 };
+pub use sweep::ExpiredLeases;
 
 use crate::aws::error_text;
 

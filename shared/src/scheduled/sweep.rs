@@ -1,0 +1,244 @@
+//! `sweep`: what needs an operator's eye, counted once an hour and logged as CloudWatch metrics
+//! (Embedded Metric Format, so no `cloudwatch:PutMetricData` permission is needed):
+//! expired ledger leases (uploads cut short between claim and commit), the queue's and the
+//! dead-letter queue's depths, and dead letters older than a threshold.
+//!
+//! The main queue is not peeked: every receive there counts towards its redrive policy. Its
+//! oldest message's age is watched by the template's CloudWatch alarm instead.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use serde::Serialize;
+
+use super::{
+    DEFAULT_MAX_MESSAGES, DEFAULT_MAX_SCANNED, DEFAULT_OLDER_THAN, ScheduledInput, ScheduledWork,
+};
+use crate::aws::error_text;
+use crate::ledger::{ExpiredLeases, now_ms};
+use crate::message::PlatformName;
+
+/// SQS's approximate counts for one queue.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub visible: u64,
+    pub in_flight: u64,
+    pub delayed: u64,
+}
+
+/// What a sweep found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepSummary {
+    pub leases: ExpiredLeases,
+    /// The function's queue, when `QUEUE_URL` is set.
+    pub queue: Option<QueueDepth>,
+    pub dead_letters: QueueDepth,
+    /// Dead letters sent more than `older_than_seconds` ago, of those looked at.
+    pub old_dead_letters: usize,
+    pub older_than_seconds: u64,
+    /// Dead letters looked at (at most `max_messages`).
+    pub dead_letters_examined: usize,
+}
+
+/// The metric namespace of the sweep's Embedded Metric Format line.
+pub const METRIC_NAMESPACE: &str = "OrderStatus";
+
+pub(super) async fn sweep(
+    work: &ScheduledWork,
+    platform: PlatformName,
+    input: &ScheduledInput,
+) -> Result<SweepSummary, String> {
+    let older_than = input
+        .older_than_seconds
+        .map_or(DEFAULT_OLDER_THAN, Duration::from_secs);
+    let now = now_ms();
+    let leases = work
+        .ledger
+        .expired_leases(
+            platform,
+            now,
+            input.max_scanned.unwrap_or(DEFAULT_MAX_SCANNED),
+        )
+        .await
+        .map_err(|e| format!("ledger scan failed: {}", e.0))?;
+    let queue = match &work.queue_url {
+        Some(url) => Some(queue_depth(&work.sqs, url).await?),
+        None => None,
+    };
+    let dead_letters = queue_depth(&work.sqs, &work.dead_letter_queue_url).await?;
+    let sent_times = peek_sent_times(
+        &work.sqs,
+        &work.dead_letter_queue_url,
+        input.max_messages.unwrap_or(DEFAULT_MAX_MESSAGES),
+    )
+    .await?;
+    let cutoff = now - i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX);
+    let summary = SweepSummary {
+        leases,
+        queue,
+        dead_letters,
+        old_dead_letters: sent_times.iter().filter(|&&sent| sent < cutoff).count(),
+        older_than_seconds: older_than.as_secs(),
+        dead_letters_examined: sent_times.len(),
+    };
+    println!("{}", metrics_line(platform, &summary, now));
+    if summary.leases.expired > 0 {
+        tracing::warn!(
+            platform = platform.as_str(),
+            expired = summary.leases.expired,
+            examples = ?summary.leases.examples,
+            "expired ledger leases: uploads were cut short between claim and commit; \
+             the next message for each target takes its lease over"
+        );
+    }
+    Ok(summary)
+}
+
+async fn queue_depth(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<QueueDepth, String> {
+    let output = sqs
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+        .send()
+        .await
+        .map_err(|e| format!("cannot read queue {queue_url}: {}", error_text(&e)))?;
+    let count = |name: QueueAttributeName| {
+        output
+            .attributes()
+            .and_then(|a| a.get(&name))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    };
+    Ok(QueueDepth {
+        visible: count(QueueAttributeName::ApproximateNumberOfMessages),
+        in_flight: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        delayed: count(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
+    })
+}
+
+/// The send times (epoch ms) of up to `limit` dead letters, read without consuming them:
+/// received with a zero visibility timeout and never deleted. The same message can come back
+/// in the next receive, so messages are told apart by id and the number of calls is bounded.
+async fn peek_sent_times(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    limit: usize,
+) -> Result<Vec<i64>, String> {
+    let mut seen = HashSet::new();
+    let mut sent_times = Vec::new();
+    let mut fruitless = 0;
+    for _ in 0..limit / 10 + 10 {
+        if sent_times.len() >= limit || fruitless >= 3 {
+            break;
+        }
+        let output = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .wait_time_seconds(0)
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
+            .send()
+            .await
+            .map_err(|e| format!("cannot read dead letters: {}", error_text(&e)))?;
+        let mut fresh = 0;
+        for message in output.messages() {
+            let Some(id) = message.message_id() else {
+                continue;
+            };
+            if sent_times.len() < limit && seen.insert(id.to_owned()) {
+                fresh += 1;
+                let sent = message
+                    .attributes()
+                    .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                sent_times.push(sent);
+            }
+        }
+        fruitless = if fresh == 0 { fruitless + 1 } else { 0 };
+    }
+    Ok(sent_times)
+}
+
+/// One CloudWatch Embedded Metric Format line: Lambda's log agent turns its fields into metrics
+/// in the `OrderStatus` namespace, dimension `Platform`.
+fn metrics_line(platform: PlatformName, summary: &SweepSummary, now_ms: i64) -> String {
+    let queue = summary.queue.clone().unwrap_or_default();
+    serde_json::json!({
+        "_aws": {
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": METRIC_NAMESPACE,
+                "Dimensions": [["Platform"]],
+                "Metrics": [
+                    {"Name": "ExpiredLeases", "Unit": "Count"},
+                    {"Name": "QueueVisible", "Unit": "Count"},
+                    {"Name": "QueueInFlight", "Unit": "Count"},
+                    {"Name": "DeadLetters", "Unit": "Count"},
+                    {"Name": "OldDeadLetters", "Unit": "Count"},
+                ],
+            }],
+        },
+        "Platform": platform.as_str(),
+        "ExpiredLeases": summary.leases.expired,
+        "QueueVisible": queue.visible,
+        "QueueInFlight": queue.in_flight,
+        "DeadLetters": summary.dead_letters.visible,
+        "OldDeadLetters": summary.old_dead_letters,
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_line_is_embedded_metric_format() {
+        let summary = SweepSummary {
+            leases: ExpiredLeases {
+                expired: 3,
+                ..ExpiredLeases::default()
+            },
+            queue: Some(QueueDepth {
+                visible: 7,
+                in_flight: 1,
+                delayed: 0,
+            }),
+            dead_letters: QueueDepth {
+                visible: 2,
+                ..QueueDepth::default()
+            },
+            old_dead_letters: 1,
+            older_than_seconds: 3600,
+            dead_letters_examined: 2,
+        };
+        let line: serde_json::Value = serde_json::from_str(&metrics_line(
+            PlatformName::Cv3,
+            &summary,
+            1_700_000_000_000,
+        ))
+        .unwrap();
+        assert_eq!(
+            line["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "OrderStatus"
+        );
+        assert_eq!(line["Platform"], "cv3");
+        assert_eq!(line["ExpiredLeases"], 3);
+        assert_eq!(line["QueueVisible"], 7);
+        assert_eq!(line["DeadLetters"], 2);
+        assert_eq!(line["OldDeadLetters"], 1);
+        // Every metric named in the directive has a value at the top level, as EMF requires.
+        for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+        {
+            let name = metric["Name"].as_str().unwrap();
+            assert!(line[name].is_number(), "{name}");
+        }
+    }
+}
