@@ -93,6 +93,16 @@ class TransformTest(unittest.TestCase):
             for variable in ("LEDGER_TABLE", "QUEUE_URL", "DEAD_LETTER_QUEUE_URL", "SECRETS_PREFIX"):
                 self.assertIn(variable, variables, name)
 
+    def test_sqs_triggers_report_item_failures_and_can_be_paused(self):
+        mappings = resources_of_type(self.template, "AWS::Lambda::EventSourceMapping")
+        self.assertEqual(len(mappings), len(PLATFORMS))
+        for mapping in mappings.values():
+            props = mapping["Properties"]
+            self.assertEqual(props["FunctionResponseTypes"], ["ReportBatchItemFailures"])
+            self.assertEqual(props["Enabled"], {"Ref": "QueueTriggersEnabled"})
+            self.assertEqual(props["ScalingConfig"], {"MaximumConcurrency": {"Ref": "MaximumConcurrency"}})
+            self.assertEqual(props["MaximumBatchingWindowInSeconds"], {"Ref": "MaximumBatchingWindowInSeconds"})
+
     def test_queue_visibility_is_six_function_timeouts(self):
         template = infra.load_template()
         allowed = template["Parameters"]["FunctionTimeout"]["AllowedValues"]
@@ -140,10 +150,16 @@ class TransformTest(unittest.TestCase):
     def test_producers_get_send_message_through_a_queue_policy(self):
         for platform in PLATFORMS:
             policy = self.template["Resources"][f"{platform}QueuePolicy"]
-            self.assertEqual(policy["Condition"], "HasProducers")
-            statement = policy["Properties"]["PolicyDocument"]["Statement"][0]
+            self.assertEqual(policy["Condition"], "HasQueuePolicy")
+            principals, sources = policy["Properties"]["PolicyDocument"]["Statement"]
+            condition, statement, _ = principals["Fn::If"]
+            self.assertEqual(condition, "HasProducers")
             self.assertEqual(statement["Action"], "sqs:SendMessage")
             self.assertEqual(statement["Principal"], {"AWS": {"Ref": "ProducerPrincipals"}})
+            condition, statement, _ = sources["Fn::If"]
+            self.assertEqual(condition, "HasSourceArns")
+            self.assertEqual(statement["Principal"], {"Service": ["events.amazonaws.com", "sns.amazonaws.com"]})
+            self.assertEqual(statement["Condition"], {"ArnEquals": {"aws:SourceArn": {"Ref": "ProducerSourceArns"}}})
 
     def test_local_template_keeps_queues_and_table_only(self):
         local, removed = infra.without_functions(self.template)
