@@ -68,6 +68,48 @@ pub fn or_dash(value: Option<&str>) -> String {
     value.filter(|v| !v.is_empty()).unwrap_or("-").to_owned()
 }
 
+/// An XML document indented for reading, or `None` when the text is not one well-formed
+/// document. Text inside elements is kept to the byte; an empty element shows as `<name/>`.
+pub fn indent_xml(text: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+    let mut depth = 0usize;
+    let mut elements = 0usize;
+    // A start tag waits for the next event: if that closes it, it is written as empty.
+    let mut open: Option<quick_xml::events::BytesStart<'_>> = None;
+    loop {
+        let event = reader.read_event().ok()?;
+        match event {
+            Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => continue,
+            Event::Start(_) => {
+                depth += 1;
+                elements += 1;
+            }
+            Event::Empty(_) => elements += 1,
+            Event::End(_) => depth = depth.checked_sub(1)?,
+            _ => {}
+        }
+        match (open.take(), event) {
+            (Some(start), Event::End(_)) => writer.write_event(Event::Empty(start)).ok()?,
+            (pending, event) => {
+                if let Some(start) = pending {
+                    writer.write_event(Event::Start(start)).ok()?;
+                }
+                match event {
+                    Event::Eof => break,
+                    Event::Start(start) => open = Some(start),
+                    event => writer.write_event(event).ok()?,
+                }
+            }
+        }
+    }
+    if depth != 0 || elements == 0 {
+        return None;
+    }
+    String::from_utf8(writer.into_inner()).ok()
+}
+
 /// Pretty JSON on standard output.
 pub fn print_json(value: &serde_json::Value) {
     println!("{value:#}");
@@ -94,6 +136,18 @@ mod tests {
         );
         let second_column = lines[0].find("TWO").unwrap();
         assert_eq!(lines[1].find("bb"), Some(second_column));
+    }
+
+    #[test]
+    fn xml_is_indented_and_keeps_its_text() {
+        let shown = indent_xml("<a><b x=\"1\">Shipped 9/23/2018 &amp; more</b></a>").unwrap();
+        assert_eq!(
+            shown,
+            "<a>\n  <b x=\"1\">Shipped 9/23/2018 &amp; more</b>\n</a>"
+        );
+        assert_eq!(indent_xml("<a><b></b></a>").unwrap(), "<a>\n  <b/>\n</a>");
+        assert_eq!(indent_xml("<a>"), None);
+        assert_eq!(indent_xml("plain words"), None);
     }
 
     #[test]

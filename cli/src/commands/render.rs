@@ -14,7 +14,7 @@ use crate::account::{self, AccountArgs};
 use crate::dispatch::{PlatformCommand, dispatch};
 use crate::failure::Failure;
 use crate::input::{self, Expect, InputArgs, Messages, Problem};
-use crate::output::{print_json, table};
+use crate::output::{indent_xml, print_json, table};
 use crate::parse_platform;
 use crate::settings::Settings;
 
@@ -165,7 +165,8 @@ fn print_human(units: &[UnitView], requests: &[RenderedRequest], problems: &[Pro
         }
         println!("\n{}", request.body);
         for (name, text) in &request.extras {
-            println!("\n--- {name}\n{text}");
+            let shown = indent_xml(text).unwrap_or_else(|| text.clone());
+            println!("\n--- {name}\n{shown}");
         }
         println!();
     }
