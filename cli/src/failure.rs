@@ -8,6 +8,9 @@ use orderstatus::config::ConfigError;
 pub enum Failure {
     /// Something in the input or the run failed (exit 1).
     Run(String),
+    /// Like `Run`, after the command has printed its report (so `--json` output stays one
+    /// document): the message is a summary for standard error.
+    Reported(String),
     /// The command cannot run as configured (exit 2).
     Usage(String),
 }
@@ -15,13 +18,13 @@ pub enum Failure {
 impl Failure {
     pub fn message(&self) -> &str {
         match self {
-            Self::Run(message) | Self::Usage(message) => message,
+            Self::Run(message) | Self::Reported(message) | Self::Usage(message) => message,
         }
     }
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Run(_) => 1,
+            Self::Run(_) | Self::Reported(_) => 1,
             Self::Usage(_) => 2,
         }
     }

@@ -161,7 +161,11 @@ fn check(line: usize, body: String, expect: Expect<'_>) -> Result<Valid, Problem
         field: field.to_owned(),
         problem: text,
     };
-    let message = parse_message(&body).map_err(|e| problem(&e.field, e.problem))?;
+    let message = parse_message(&body).map_err(|e| {
+        // serde names no path ("?") when the text is not JSON at all.
+        let field = if e.field == "?" { "message" } else { &e.field };
+        problem(field, e.problem)
+    })?;
     if message.platform != expect.platform {
         return Err(problem(
             "platform",

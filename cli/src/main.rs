@@ -17,6 +17,7 @@ use clap_complete::Shell;
 use orderstatus::message::PlatformName;
 
 use crate::commands::{baseline, dlq, history, render, send, worker};
+use crate::failure::Failure;
 
 #[derive(Parser)]
 #[command(
@@ -95,7 +96,7 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            if json {
+            if json && !matches!(failure, Failure::Reported(_)) {
                 // Scripts read standard output; the error goes there too, as JSON.
                 println!("{}", serde_json::json!({"error": failure.message()}));
             }

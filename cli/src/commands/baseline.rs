@@ -95,13 +95,13 @@ pub async fn run(args: BaselineArgs, json: bool) -> Result<(), Failure> {
         json,
     });
     if !problems.is_empty() {
-        return Err(Failure::Run(format!(
+        return Err(Failure::Reported(format!(
             "{} message(s) not baselined (see the lines above)",
             problems.len()
         )));
     }
     if !finished {
-        return Err(Failure::Run(format!(
+        return Err(Failure::Reported(format!(
             "stopped after {} round(s) (--max-rounds): {} target(s) left; run the same command again to finish",
             counts.rounds,
             entries.len() - counts.existing - counts.written

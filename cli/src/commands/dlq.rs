@@ -153,7 +153,7 @@ pub async fn run(args: DlqArgs, json: bool) -> Result<(), Failure> {
                 );
             }
             if !report.failed.is_empty() {
-                return Err(Failure::Run(format!(
+                return Err(Failure::Reported(format!(
                     "{} dead letter(s) could not be moved",
                     report.failed.len()
                 )));

@@ -49,7 +49,7 @@ pub async fn run(args: HistoryArgs, json: bool) -> Result<(), Failure> {
         print_human(&args, &records, now);
     }
     if records.is_empty() {
-        return Err(Failure::Run(format!(
+        return Err(Failure::Reported(format!(
             "no ledger record for order {} of {}/{} in table {table_name:?} (check --platform, --account and --order)",
             args.order, args.platform, args.account
         )));

@@ -65,7 +65,7 @@ pub async fn run(args: RenderArgs, json: bool) -> Result<(), Failure> {
         print_human(&units, &requests, &problems);
     }
     if !problems.is_empty() {
-        return Err(Failure::Run(format!(
+        return Err(Failure::Reported(format!(
             "{} message(s) could not be rendered",
             problems.len()
         )));

@@ -117,7 +117,7 @@ pub async fn run(args: SendArgs, json: bool) -> Result<(), Failure> {
     }
     let failed = problems.len() + not_sent.len();
     if failed > 0 {
-        return Err(Failure::Run(format!(
+        return Err(Failure::Reported(format!(
             "{failed} message(s) not sent (see the lines above)"
         )));
     }
