@@ -12,6 +12,7 @@ mod settings;
 
 use std::process::ExitCode;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 use orderstatus::message::PlatformName;
@@ -54,18 +55,20 @@ enum Command {
     Worker(worker::WorkerArgs),
     /// Print the JSON Schema of the canonical status message.
     Schema,
-    /// Print a shell completion script, e.g. `orderstatus completions bash > /etc/bash_completion.d/orderstatus`.
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to complete in.
         shell: Shell,
     },
 }
 
-pub fn parse_platform(text: &str) -> Result<PlatformName, String> {
-    PlatformName::parse(text).ok_or_else(|| {
-        let known: Vec<_> = PlatformName::ALL.iter().map(|p| p.as_str()).collect();
-        format!("unknown platform {text:?} (one of {})", known.join(", "))
-    })
+/// `--platform`: one of the platform names, which shell completions offer.
+pub fn platform_parser() -> impl TypedValueParser<Value = PlatformName> {
+    PossibleValuesParser::new(PlatformName::ALL.map(PlatformName::as_str)).try_map(
+        |name: String| {
+            PlatformName::parse(&name).ok_or_else(|| format!("unknown platform {name:?}"))
+        },
+    )
 }
 
 #[tokio::main]

@@ -19,12 +19,12 @@ use crate::failure::{self, Failure};
 use crate::input::{self, Expect, InputArgs, Messages, Problem};
 use crate::output::print_json;
 use crate::settings::{LEDGER_TABLE, Settings, ledger};
-use crate::{parse_platform, progress};
+use crate::{platform_parser, progress};
 
 #[derive(Args)]
 pub struct BaselineArgs {
     /// The platform whose uploads to mark.
-    #[arg(long, value_parser = parse_platform)]
+    #[arg(long, value_parser = platform_parser())]
     platform: PlatformName,
     #[command(flatten)]
     account: AccountArgs,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::failure::{self, Failure};
 use crate::output::{or_dash, print_json, shorten, table, time};
-use crate::parse_platform;
+use crate::platform_parser;
 use crate::settings::{DEAD_LETTER_QUEUE_URL, QUEUE_URL, Settings, sdk_config};
 
 #[derive(Args)]
@@ -22,7 +22,7 @@ pub struct DlqArgs {
 #[derive(Args)]
 struct Queues {
     /// The platform whose dead-letter queue to read.
-    #[arg(long, value_parser = parse_platform)]
+    #[arg(long, value_parser = platform_parser())]
     platform: PlatformName,
     /// The dead-letter queue; default $<PLATFORM>_DEAD_LETTER_QUEUE_URL, then
     /// $DEAD_LETTER_QUEUE_URL.

@@ -9,13 +9,13 @@ use serde_json::{Value, json};
 
 use crate::failure::{self, Failure};
 use crate::output::{or_dash, print_json, table, time};
-use crate::parse_platform;
+use crate::platform_parser;
 use crate::settings::{LEDGER_TABLE, Settings, ledger};
 
 #[derive(Args)]
 pub struct HistoryArgs {
     /// The platform the order belongs to.
-    #[arg(long, value_parser = parse_platform)]
+    #[arg(long, value_parser = platform_parser())]
     platform: PlatformName,
     /// The account of the order.
     #[arg(long, default_value = "default")]

@@ -15,13 +15,13 @@ use crate::dispatch::{PlatformCommand, dispatch};
 use crate::failure::Failure;
 use crate::input::{self, Expect, InputArgs, Messages, Problem};
 use crate::output::{indent_xml, print_json, table};
-use crate::parse_platform;
+use crate::platform_parser;
 use crate::settings::Settings;
 
 #[derive(Args)]
 pub struct RenderArgs {
     /// The platform whose request to render.
-    #[arg(long, value_parser = parse_platform)]
+    #[arg(long, value_parser = platform_parser())]
     platform: PlatformName,
     #[command(flatten)]
     account: AccountArgs,

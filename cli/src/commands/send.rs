@@ -10,7 +10,7 @@ use crate::failure::{self, Failure};
 use crate::input::{self, Expect, InputArgs, Problem};
 use crate::output::print_json;
 use crate::settings::{QUEUE_URL, Settings, sdk_config};
-use crate::{parse_platform, progress};
+use crate::{platform_parser, progress};
 
 /// SQS takes at most 10 messages per `SendMessageBatch`.
 const SEND_BATCH: usize = 10;
@@ -18,7 +18,7 @@ const SEND_BATCH: usize = 10;
 #[derive(Args)]
 pub struct SendArgs {
     /// The platform whose queue receives the messages.
-    #[arg(long, value_parser = parse_platform)]
+    #[arg(long, value_parser = platform_parser())]
     platform: PlatformName,
     /// Messages naming no account get this one; messages naming another are refused.
     #[arg(long)]

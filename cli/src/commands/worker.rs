@@ -14,13 +14,13 @@ use orderstatus::worker::{WorkerOptions, WorkerSummary};
 use crate::dispatch::{PlatformCommand, dispatch};
 use crate::failure::Failure;
 use crate::output::table;
-use crate::parse_platform;
+use crate::platform_parser;
 use crate::settings::{DEAD_LETTER_QUEUE_URL, LEDGER_TABLE, QUEUE_URL, Settings, sdk_config};
 
 #[derive(Args)]
 pub struct WorkerArgs {
     /// The platform whose queue to work (cv3, …).
-    #[arg(long, value_parser = parse_platform)]
+    #[arg(long, value_parser = platform_parser())]
     platform: PlatformName,
     /// The queue; default $<PLATFORM>_QUEUE_URL, then $QUEUE_URL.
     #[arg(long)]
