@@ -166,6 +166,8 @@ async fn an_interrupted_baseline_finishes_on_rerun_without_duplicates() {
         let key = LedgerKey::new(PlatformName::Cv3, "default", Target::order(order));
         let record = ledger.record(&key).await.unwrap().expect(order);
         assert_eq!(record.history.len(), 1, "{order}: {record:?}");
+        let n: usize = order[1..].parse().unwrap();
+        assert_eq!(record.history[0].message_id, Some(format!("hist-{n}")));
         assert!(record.history[0].at_ms <= now_ms());
     }
 }

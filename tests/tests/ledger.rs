@@ -286,6 +286,7 @@ async fn a_baseline_makes_known_statuses_duplicates_and_is_idempotent() {
             position: position(10),
             status: "shipped".into(),
             tracking: None,
+            message_id: None,
         })
         .collect();
     let options = BaselineOptions::default();
@@ -355,6 +356,7 @@ async fn a_baseline_never_replaces_a_record_or_a_live_lease() {
             position: position(10),
             status: "shipped".into(),
             tracking: None,
+            message_id: None,
         })
         .collect();
     let counts = ledger
@@ -382,6 +384,7 @@ async fn a_baseline_names_a_target_given_twice_and_newest_per_target_keeps_the_n
         position: position(seconds),
         status: "shipped".into(),
         tracking: None,
+        message_id: None,
     };
     let twice = [entry("fp-a", 10), entry("fp-b", 20)];
     let error = ledger

@@ -135,6 +135,7 @@ impl PlatformCommand for Plan<'_> {
                         position: position.clone(),
                         status: unit.status.as_str().to_owned(),
                         tracking: unit.tracking,
+                        message_id: message.id.clone(),
                     }));
                 }
                 Err(invalid) => problems.push(Problem {

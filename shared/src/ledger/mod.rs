@@ -117,6 +117,8 @@ pub struct BaselineEntry {
     pub position: Position,
     pub status: String,
     pub tracking: Option<String>,
+    /// The producer's id of the message it came from, for the history.
+    pub message_id: Option<String>,
 }
 
 /// How a baseline runs.
@@ -527,7 +529,7 @@ impl Ledger {
             reference: None,
             tracking: entry.tracking.clone(),
             reason: None,
-            message_id: None,
+            message_id: entry.message_id.clone(),
         };
         let mut item = entry.key.attributes();
         item.extend([
