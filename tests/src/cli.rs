@@ -104,19 +104,35 @@ pub async fn run(args: &[&str], env: &[(String, String)], stdin: Option<&str>) -
     }
 }
 
-/// A fresh scratch directory for one test's files (under the system temp dir).
-pub fn scratch_dir() -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("orderstatus-cli-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
+/// A directory for one test's files under the system temp dir, removed when dropped.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("orderstatus-cli-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        Self(dir)
+    }
+
+    /// Writes `text` to `name` in the directory; returns the path for the command line.
+    pub fn write(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("write scratch file");
+        path.display().to_string()
+    }
 }
 
-/// Writes `text` to `dir/name` and returns the path as a string for the command line.
-pub fn write_file(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write scratch file");
-    path.display().to_string()
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A file of the repository's test fixtures.

@@ -8,7 +8,7 @@ use orderstatus::message::PlatformName;
 use orderstatus::platform::Target;
 use orderstatus::runtime::build_handler;
 use orderstatus::worker::{WorkerOptions, WorkerSummary};
-use orderstatus_tests::cli::{CliRun, run, scratch_dir, stack_env, write_file};
+use orderstatus_tests::cli::{CliRun, Scratch, run, stack_env};
 use orderstatus_tests::cv3::Cv3Scene;
 use orderstatus_tests::stack::TestStack;
 use serde_json::json;
@@ -34,9 +34,10 @@ fn delivered(n: usize) -> String {
     .to_string()
 }
 
-fn history_file(rows: usize) -> String {
+/// A history file of `rows` shipped orders, in `dir`.
+fn history_file(dir: &Scratch, rows: usize) -> String {
     let lines: Vec<String> = (0..rows).map(shipped).collect();
-    write_file(&scratch_dir(), "history.jsonl", &lines.join("\n"))
+    dir.write(&format!("history-{rows}.jsonl"), &lines.join("\n"))
 }
 
 async fn baseline(stack: &TestStack, file: &str, extra: &[&str]) -> CliRun {
@@ -73,7 +74,8 @@ async fn work(scene: &Cv3Scene) -> WorkerSummary {
 async fn a_baseline_of_10000_rows_twice_leaves_10000_records_and_makes_them_duplicates() {
     let scene = Cv3Scene::new(Duration::from_secs(30)).await;
     let stack = &scene.stack;
-    let file = history_file(10_000);
+    let dir = Scratch::new();
+    let file = history_file(&dir, 10_000);
 
     let first = baseline(stack, &file, &[]).await;
     first.expect_code(0);
@@ -133,7 +135,8 @@ async fn an_interrupted_baseline_finishes_on_rerun_without_duplicates() {
     let scene_secret = json!({"base_url": "https://service.commercev3.com/index.php",
                               "user": "u", "pass": "p", "service_id": "s"});
     stack.put_secret("cv3", "default", &scene_secret).await;
-    let file = history_file(1_000);
+    let dir = Scratch::new();
+    let file = history_file(&dir, 1_000);
 
     let stopped = baseline(&stack, &file, &["--max-rounds", "3"]).await;
     stopped.expect_code(1);
@@ -178,8 +181,9 @@ async fn a_dry_run_counts_what_is_missing_and_writes_nothing() {
     let secret = json!({"base_url": "https://service.commercev3.com/index.php",
                         "user": "u", "pass": "p", "service_id": "s"});
     stack.put_secret("cv3", "default", &secret).await;
-    let file = history_file(150);
-    baseline(&stack, &history_file(50), &[])
+    let dir = Scratch::new();
+    let file = history_file(&dir, 150);
+    baseline(&stack, &history_file(&dir, 50), &[])
         .await
         .expect_code(0);
 

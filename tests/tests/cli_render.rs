@@ -1,7 +1,7 @@
 //! `orderstatus render`: the exact CV3 request for seed 000's example, offline, sending nothing.
 
 use orderstatus_sandboxes::cv3::Cv3Sandbox;
-use orderstatus_tests::cli::{fixture, run, scratch_dir, write_file};
+use orderstatus_tests::cli::{Scratch, fixture, run};
 use orderstatus_tests::cv3::credentials;
 use serde_json::json;
 
@@ -21,8 +21,8 @@ async fn render_shows_seed_000_as_cv3_would_receive_it_and_sends_nothing() {
     let c = credentials();
     let account = json!({"base_url": sandbox.base_url(), "user": c.user, "pass": c.pass,
                          "service_id": c.service_id, "time_zone": "America/New_York"});
-    let dir = scratch_dir();
-    let config = write_file(&dir, "account.json", &account.to_string());
+    let dir = Scratch::new();
+    let config = dir.write("account.json", &account.to_string());
     let seed = fixture("cv3/seed-000.jsonl");
     let args = ["render", "--platform", "cv3", "--config", &config, &seed];
 
@@ -67,10 +67,9 @@ async fn render_shows_seed_000_as_cv3_would_receive_it_and_sends_nothing() {
 
 #[tokio::test]
 async fn render_names_bad_lines_and_a_bad_account_file() {
-    let dir = scratch_dir();
+    let dir = Scratch::new();
     let config = fixture("cli/cv3-account.example.json");
-    let messages = write_file(
-        &dir,
+    let messages = dir.write(
         "messages.jsonl",
         &std::fs::read_to_string(fixture("cv3/invalid.jsonl")).unwrap(),
     );
@@ -95,11 +94,7 @@ async fn render_names_bad_lines_and_a_bad_account_file() {
         "{shown:#?}"
     );
 
-    let broken = write_file(
-        &dir,
-        "broken.json",
-        r#"{"base_url": "https://x", "user": "u"}"#,
-    );
+    let broken = dir.write("broken.json", r#"{"base_url": "https://x", "user": "u"}"#);
     let refused = run(
         &[
             "render",

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use orderstatus_tests::cli::{run, scratch_dir, stack_env, write_file};
+use orderstatus_tests::cli::{Scratch, run, stack_env};
 use orderstatus_tests::cv3::{invalid, processing, seed_example};
 use orderstatus_tests::stack::TestStack;
 
@@ -38,8 +38,8 @@ async fn send_puts_exactly_the_valid_lines_on_the_queue_and_names_the_bad_ones()
         "{not json".to_owned(),
         good[2].clone(),
     ];
-    let dir = scratch_dir();
-    let file = write_file(&dir, "messages.jsonl", &lines.join("\n"));
+    let dir = Scratch::new();
+    let file = dir.write("messages.jsonl", &lines.join("\n"));
 
     let sent = run(
         &["send", "--platform", "cv3", &file, "--json"],
@@ -86,8 +86,8 @@ async fn send_reads_csv_with_one_row_per_package_and_reports_lines_for_people() 
                erp-1,12345,C000123,2018-09-23T16:00:00-04:00,UPS,Ground,1Z3123134135,2018-09-23T10:00:00-04:00\n\
                erp-1,12345,C000123,2018-09-23T16:00:00-04:00,FedEx,2-Day,4563543534,2018-09-23T11:00:00-04:00\n\
                erp-2,12346,,yesterday,,,,\n";
-    let dir = scratch_dir();
-    let file = write_file(&dir, "messages.csv", csv);
+    let dir = Scratch::new();
+    let file = dir.write("messages.csv", csv);
 
     let sent = run(
         &["send", "--platform", "cv3", &file],
