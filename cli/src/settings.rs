@@ -68,7 +68,9 @@ impl Settings {
     }
 
     /// The parts of a function's environment that loading accounts reads (secrets prefix,
-    /// `ALLOW_INSECURE_HTTP`), for commands that need no table or queue.
+    /// `ALLOW_INSECURE_HTTP`, retention), for commands that need no table or queue:
+    /// `FunctionEnv` insists on a table and a dead-letter queue, which nothing here reads, so
+    /// a missing one stands as `-`.
     pub fn account_env(&self) -> Result<FunctionEnv, ConfigError> {
         FunctionEnv::from_lookup(|name| match name {
             "LEDGER_TABLE" | "DEAD_LETTER_QUEUE_URL" => {
