@@ -5,12 +5,14 @@
 //! [`carriers`] and [`dates`]) → [`ledger`] claim → platform call ([`http`]) → ledger commit →
 //! [`batch`] response. [`config`] loads account settings, [`runtime`] and [`worker`] drive the
 //! handler under Lambda and locally, and [`telemetry`] logs one line per message.
+//! [`dead_letters`] reads and redrives a dead-letter queue (the CLI and the scheduled redrive).
 
 pub mod aws;
 pub mod batch;
 pub mod carriers;
 pub mod config;
 pub mod dates;
+pub mod dead_letters;
 pub mod envelope;
 pub mod http;
 pub mod ledger;

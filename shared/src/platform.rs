@@ -4,12 +4,17 @@
 //! order: the ledger's targets), and uploads a batch of claimed units in one request, answering
 //! one [`UnitResult`] per unit in the same order. Everything else (parsing, the ledger, batching,
 //! the dead-letter path, the batch response) is done once, in [`crate::batch`].
+//!
+//! A platform also [renders](Platform::render) a batch: the exact request(s) `upload` would
+//! send, built by the same code, with credentials replaced by [`REDACTED`], so that an operator
+//! can see what would go out without sending anything.
 
 use std::future::Future;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
+use url::Url;
 
 use crate::config::Account;
 use crate::ledger::LedgerRecord;
@@ -162,6 +167,49 @@ impl UnitResult {
     }
 }
 
+/// What stands in for a credential in rendered requests.
+pub const REDACTED: &str = "[redacted]";
+
+/// One request as `upload` would send it, for people to read: nothing here is a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderedRequest {
+    pub method: String,
+    /// The URL with user info and query values redacted (see [`redacted_url`]).
+    pub url: String,
+    /// Headers as sent, except those that carry credentials.
+    pub headers: Vec<(String, String)>,
+    /// The body as sent, with credentials inside it replaced by [`REDACTED`].
+    pub body: String,
+    /// Views that help a reader, named: e.g. CV3's decoded inner document.
+    pub extras: Vec<(String, String)>,
+}
+
+/// What stands in for a credential inside a URL (brackets would be percent-encoded).
+const REDACTED_IN_URL: &str = "REDACTED";
+
+/// A URL fit to show: user name, password and every query value replaced by `REDACTED`
+/// (query parameters often carry API keys; their names stay, so the shape is visible).
+pub fn redacted_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    if !shown.username().is_empty() {
+        let _ = shown.set_username(REDACTED_IN_URL);
+    }
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some(REDACTED_IN_URL));
+    }
+    if shown.query().is_some() {
+        let names: Vec<String> = shown
+            .query_pairs()
+            .map(|(name, _)| name.into_owned())
+            .collect();
+        shown
+            .query_pairs_mut()
+            .clear()
+            .extend_pairs(names.iter().map(|name| (name.as_str(), REDACTED_IN_URL)));
+    }
+    shown.to_string()
+}
+
 /// One sales platform: its settings, its mapping and its upload call.
 pub trait Platform: Send + Sync + 'static {
     /// The platform's own fields of the account secret (credentials, templates, …).
@@ -198,11 +246,39 @@ pub trait Platform: Send + Sync + 'static {
         account: &Account<Self::Settings>,
         batch: &[&Self::Payload],
     ) -> impl Future<Output = Vec<UnitResult>> + Send;
+
+    /// The exact request(s) `upload` would send first for this batch, built by the same code
+    /// but sending nothing, with every credential redacted (URL, headers and body). Required,
+    /// so that no platform can ship without a way to show what it sends.
+    fn render(
+        &self,
+        account: &Account<Self::Settings>,
+        batch: &[&Self::Payload],
+    ) -> Vec<RenderedRequest>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacted_urls_keep_their_shape_but_no_secret() {
+        let url =
+            Url::parse("https://user:hunter2@api.example.com/v1/orders?key=abc&page=2").unwrap();
+        let shown = redacted_url(&url);
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("abc"),
+            "{shown}"
+        );
+        assert!(shown.starts_with("https://"), "{shown}");
+        assert!(shown.contains("api.example.com/v1/orders?key="), "{shown}");
+        assert!(shown.contains("page="), "{shown}");
+        let plain = Url::parse("https://service.commercev3.com/index.php").unwrap();
+        assert_eq!(
+            redacted_url(&plain),
+            "https://service.commercev3.com/index.php"
+        );
+    }
 
     #[test]
     fn same_facts_give_the_same_fingerprint() {

@@ -220,6 +220,30 @@ impl TestStack {
         .sum()
     }
 
+    /// How many items the ledger table holds (a consistent count, all pages).
+    pub async fn ledger_count(&self) -> usize {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let output = self
+                .clients
+                .dynamodb
+                .scan()
+                .table_name(&self.table)
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan ledger");
+            count += output.count() as usize;
+            match output.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return count,
+            }
+        }
+    }
+
     pub async fn queue_arn(&self) -> String {
         queue_arn(&self.clients.sqs, &self.queue_url).await
     }

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use orderstatus::ledger::{
-    BaselineEntry, Claim, ClaimOutcome, ClaimRequest, CommitOutcome, Completion, EntryKind,
-    HISTORY_LIMIT, Ledger, LedgerKey, Position, now_ms,
+    BaselineEntry, BaselineOptions, Claim, ClaimOutcome, ClaimRequest, CommitOutcome, Completion,
+    EntryKind, HISTORY_LIMIT, Ledger, LedgerKey, Position, now_ms,
 };
 use orderstatus::message::PlatformName;
 use orderstatus::platform::Target;
@@ -286,12 +286,30 @@ async fn a_baseline_makes_known_statuses_duplicates_and_is_idempotent() {
             position: position(10),
             status: "shipped".into(),
             tracking: None,
+            message_id: None,
         })
         .collect();
-    let requests = ledger.baseline(&entries, now).await.unwrap();
-    assert_eq!(requests, 3, "60 items in batches of 25");
+    let options = BaselineOptions::default();
+    let counts = ledger
+        .baseline(&entries, now, &options, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(counts.written, 60);
+    assert_eq!(counts.write_requests, 3, "60 items in batches of 25");
     assert_eq!(stack.dynamodb_requests.count("BatchWriteItem"), 3);
-    ledger.baseline(&entries, now).await.unwrap();
+    assert_eq!(
+        stack.dynamodb_requests.count("BatchGetItem"),
+        1,
+        "one read of 60 keys"
+    );
+    let again = ledger
+        .baseline(&entries, now, &options, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.existing, again.written, again.write_requests),
+        (60, 0, 0)
+    );
 
     let known = claim(&ledger, &key("9007"), "fp-7", &position(20), now).await;
     assert_eq!(known, ClaimOutcome::Duplicate);
@@ -320,4 +338,66 @@ async fn a_status_arriving_while_another_is_in_flight_waits_instead_of_being_jud
     // duplicate of "shipped", since "canceled" is about to replace it.
     let later = claim(&ledger, &key, "fp-shipped", &position(20), now).await;
     assert!(matches!(later, ClaimOutcome::Locked { .. }), "{later:?}");
+}
+
+#[tokio::test]
+async fn a_baseline_never_replaces_a_record_or_a_live_lease() {
+    let (_stack, ledger) = setup().await;
+    let now = now_ms();
+    let uploaded_key = key("7001");
+    let leased_key = key("7002");
+    upload(&ledger, &uploaded_key, "fp-delivered", &position(50), now).await;
+    let _held = claimed(claim(&ledger, &leased_key, "fp-live", &position(50), now).await);
+    let entries: Vec<BaselineEntry> = ["7001", "7002", "7003"]
+        .iter()
+        .map(|order| BaselineEntry {
+            key: key(order),
+            fingerprint: "fp-old".into(),
+            position: position(10),
+            status: "shipped".into(),
+            tracking: None,
+            message_id: None,
+        })
+        .collect();
+    let counts = ledger
+        .baseline(&entries, now, &BaselineOptions::default(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((counts.existing, counts.written), (2, 1));
+
+    let uploaded = ledger.record(&uploaded_key).await.unwrap().unwrap();
+    assert_eq!(uploaded.fingerprint.as_deref(), Some("fp-delivered"));
+    assert_eq!(uploaded.history[0].kind, EntryKind::Uploaded);
+    let leased = ledger.record(&leased_key).await.unwrap().unwrap();
+    assert!(leased.lease.is_some(), "the live lease is still there");
+    assert_eq!(leased.fingerprint, None);
+    let fresh = ledger.record(&key("7003")).await.unwrap().unwrap();
+    assert_eq!(fresh.history[0].kind, EntryKind::Baseline);
+}
+
+#[tokio::test]
+async fn a_baseline_names_a_target_given_twice_and_newest_per_target_keeps_the_newest() {
+    let (_stack, ledger) = setup().await;
+    let entry = |fp: &str, seconds| BaselineEntry {
+        key: key("6001"),
+        fingerprint: fp.into(),
+        position: position(seconds),
+        status: "shipped".into(),
+        tracking: None,
+        message_id: None,
+    };
+    let twice = [entry("fp-a", 10), entry("fp-b", 20)];
+    let error = ledger
+        .baseline(&twice, now_ms(), &BaselineOptions::default(), |_| {})
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("order 6001 twice"), "{error}");
+
+    let kept = orderstatus::ledger::newest_per_target(vec![
+        entry("fp-a", 10),
+        entry("fp-c", 30),
+        entry("fp-b", 20),
+    ]);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].fingerprint, "fp-c");
 }

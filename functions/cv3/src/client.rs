@@ -4,15 +4,19 @@ use orderstatus::config::Account;
 use orderstatus::http::{HttpClient, HttpResponse};
 use orderstatus::ledger::LedgerRecord;
 use orderstatus::message::{PlatformName, StatusMessage};
-use orderstatus::platform::{Action, Platform, RejectReason, Unit, UnitResult};
+use orderstatus::platform::{
+    Action, Platform, REDACTED, RejectReason, RenderedRequest, Unit, UnitResult, redacted_url,
+};
 use orderstatus::validate::InvalidMessage;
-use reqwest::StatusCode;
-use reqwest::header::CONTENT_TYPE;
+use reqwest::{Method, StatusCode};
 
 use crate::mapping::{self, Cv3Payload};
-use crate::request::{Credentials, DEFAULT_SOAP_ACTION, inner_document, soap_envelope};
+use crate::request::{Credentials, DEFAULT_SOAP_ACTION, EncodedCall, encode_call};
 use crate::response::{Cv3Answer, excerpt, is_auth_error, names_order, read_response};
 use crate::settings::{self, Cv3Settings};
+
+/// Every `CV3Data` call is one SOAP POST to the account's `base_url`.
+const METHOD: Method = Method::POST;
 
 /// The CV3 platform client; one per container.
 #[derive(Debug, Clone)]
@@ -33,17 +37,31 @@ impl Cv3 {
             pass: settings.pass.expose(),
             service_id: settings.service_id.expose(),
         };
-        // An account that opted out of CV3's shopper e-mails never asks for one.
-        let notify = settings.tracking_notification;
-        soap_envelope(&inner_document(credentials, batch, notify))
+        Self::encode(account, batch, credentials).envelope
     }
 
-    pub fn soap_action(account: &Account<Cv3Settings>) -> &str {
-        account
+    /// The one place a batch is encoded, for `upload` (real credentials) and `render`
+    /// (redacted ones) alike.
+    fn encode(
+        account: &Account<Cv3Settings>,
+        batch: &[&Cv3Payload],
+        credentials: Credentials<'_>,
+    ) -> EncodedCall {
+        // An account that opted out of CV3's shopper e-mails never asks for one.
+        encode_call(credentials, batch, account.settings.tracking_notification)
+    }
+
+    /// The headers of every call. None carries a credential: CV3 has them in the body.
+    pub fn headers(account: &Account<Cv3Settings>) -> [(&'static str, String); 2] {
+        let action = account
             .settings
             .soap_action
             .as_deref()
-            .unwrap_or(DEFAULT_SOAP_ACTION)
+            .unwrap_or(DEFAULT_SOAP_ACTION);
+        [
+            ("Content-Type", "text/xml; charset=utf-8".to_owned()),
+            ("SOAPAction", format!("\"{action}\"")),
+        ]
     }
 
     /// One call; results per entry, or `None` when an error names no entry of a larger batch.
@@ -54,14 +72,16 @@ impl Cv3 {
     ) -> Option<Vec<UnitResult>> {
         // Bytes: each retry attempt shares the one encoded body instead of copying it.
         let body = bytes::Bytes::from(Self::request_body(account, batch));
-        let action = Self::soap_action(account);
+        let headers = Self::headers(account);
         let sent = self
             .http
             .send(|client| {
-                client
-                    .post(account.base_url.clone())
-                    .header(CONTENT_TYPE, "text/xml; charset=utf-8")
-                    .header("SOAPAction", format!("\"{action}\""))
+                let request = client.request(METHOD, account.base_url.clone());
+                headers
+                    .iter()
+                    .fold(request, |request, (name, value)| {
+                        request.header(*name, value.as_str())
+                    })
                     .body(body.clone())
             })
             .await;
@@ -207,6 +227,34 @@ impl Platform for Cv3 {
         if let Action::Upload(Cv3Payload::Status(entry)) = &mut unit.action {
             entry.tracking_notification = first_time;
         }
+    }
+
+    /// The call `upload` makes first (an error naming no order would make it resend the
+    /// entries one by one), with user, pass and serviceID redacted inside the document.
+    fn render(
+        &self,
+        account: &Account<Cv3Settings>,
+        batch: &[&Cv3Payload],
+    ) -> Vec<RenderedRequest> {
+        let redacted = Credentials {
+            user: REDACTED,
+            pass: REDACTED,
+            service_id: REDACTED,
+        };
+        let call = Self::encode(account, batch, redacted);
+        vec![RenderedRequest {
+            method: METHOD.as_str().to_owned(),
+            url: redacted_url(&account.base_url),
+            headers: Self::headers(account)
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+            body: String::from_utf8_lossy(&call.envelope).into_owned(),
+            extras: vec![(
+                "data (base64-decoded)".to_owned(),
+                String::from_utf8_lossy(&call.inner).into_owned(),
+            )],
+        }]
     }
 
     async fn upload(

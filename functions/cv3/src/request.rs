@@ -27,6 +27,25 @@ pub struct Credentials<'a> {
 
 type XmlResult = Result<(), std::io::Error>;
 
+/// One encoded `CV3Data` call: the inner document and the SOAP envelope that carries it as
+/// base64. `upload` sends the envelope; `render` shows both.
+#[derive(Debug, Clone)]
+pub struct EncodedCall {
+    pub inner: Vec<u8>,
+    pub envelope: Vec<u8>,
+}
+
+/// Encodes one batch as one call.
+pub fn encode_call(
+    credentials: Credentials<'_>,
+    batch: &[&Cv3Payload],
+    notify: bool,
+) -> EncodedCall {
+    let inner = inner_document(credentials, batch, notify);
+    let envelope = soap_envelope(&inner);
+    EncodedCall { inner, envelope }
+}
+
 /// The inner `<CV3Data version="2.0">` document for one batch. `notify` allows the
 /// `tracking_notification` attribute (set per entry on a first tracking upload).
 pub fn inner_document(

@@ -279,3 +279,48 @@ fn responses_are_read_as_documents_faults_or_garbage() {
         Cv3Answer::Garbage { .. }
     ));
 }
+
+#[test]
+fn render_shows_the_request_upload_sends_without_any_credential() {
+    let platform = orderstatus_cv3::platform(std::time::Duration::from_secs(5)).unwrap();
+    let account = account(json!({"soap_action": "urn:CV3Data"}));
+    let message = seed_message(two_packages(true));
+    let units = platform.map(&message, &account).unwrap();
+    let payloads: Vec<&Cv3Payload> = units
+        .iter()
+        .filter_map(|unit| match &unit.action {
+            Action::Upload(payload) => Some(payload),
+            Action::Skip { .. } => None,
+        })
+        .collect();
+    let rendered = platform.render(&account, &payloads);
+    assert_eq!(rendered.len(), 1);
+    let request = &rendered[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.url, "https://service.commercev3.com/index.php");
+    assert!(
+        request
+            .headers
+            .contains(&("SOAPAction".to_owned(), "\"urn:CV3Data\"".to_owned())),
+        "{:?}",
+        request.headers
+    );
+    let (name, inner) = &request.extras[0];
+    assert!(name.contains("decoded"), "{name}");
+    assert!(
+        inner.contains("<status>Shipped 9/23/2018</status>"),
+        "{inner}"
+    );
+    assert!(inner.contains("<tracking>UPS: 1Z3123134135 ; FedEx: 4563543534</tracking>"));
+    assert!(inner.contains("<pass>[redacted]</pass>"), "{inner}");
+    let everything = format!("{request:?}");
+    for secret in ["secret-pass", "svc", "<user>api</user>"] {
+        assert!(
+            !everything.contains(secret),
+            "{secret} leaked: {everything}"
+        );
+    }
+    // The body is the envelope of exactly that document (same encoder as upload).
+    let envelope = String::from_utf8(soap_envelope(inner.as_bytes())).unwrap();
+    assert_eq!(request.body, envelope);
+}

@@ -79,6 +79,12 @@ impl Position {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The event's `occurred_at` (epoch milliseconds) and sequence, for display.
+    pub fn parts(&self) -> Option<(i64, u64)> {
+        let (millis, sequence) = self.0.split_once('.')?;
+        Some((millis.parse().ok()?, sequence.parse().ok()?))
+    }
 }
 
 /// What happened to a target, as kept in its history.
@@ -263,6 +269,7 @@ mod tests {
         let late = Position::new(at("2024-01-01T00:00:01Z"), None);
         let later = Position::new(at("2024-01-01T00:00:01Z"), Some(1));
         assert!(early < late && late < later);
+        assert_eq!(later.parts(), Some((1_704_067_201_000, 1)));
         // Offsets are instants, not wall clocks.
         assert_eq!(
             Position::new(at("2024-01-01T05:00:00+05:00"), None),

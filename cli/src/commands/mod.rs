@@ -1,0 +1,8 @@
+//! One module per subcommand.
+
+pub mod baseline;
+pub mod dlq;
+pub mod history;
+pub mod render;
+pub mod send;
+pub mod worker;

@@ -1,0 +1,109 @@
+//! Where the CLI finds the stack: flags first, then the environment the functions read
+//! (`scripts/dev env` writes it), with `<PLATFORM>_NAME` before `NAME` so that one environment
+//! serves every platform.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use orderstatus::aws::RequestCounter;
+use orderstatus::config::{ConfigError, FunctionEnv};
+use orderstatus::ledger::Ledger;
+use orderstatus::message::PlatformName;
+
+use crate::failure::Failure;
+
+/// The variables the CLI reads, each with the flag that overrides it.
+pub const LEDGER_TABLE: (&str, &str) = ("LEDGER_TABLE", "--table");
+pub const QUEUE_URL: (&str, &str) = ("QUEUE_URL", "--queue-url");
+pub const DEAD_LETTER_QUEUE_URL: (&str, &str) =
+    ("DEAD_LETTER_QUEUE_URL", "--dead-letter-queue-url");
+
+/// One platform's view of the configuration.
+pub struct Settings {
+    platform: PlatformName,
+    overrides: HashMap<&'static str, String>,
+}
+
+impl Settings {
+    pub fn new(platform: PlatformName) -> Self {
+        Self {
+            platform,
+            overrides: HashMap::new(),
+        }
+    }
+
+    /// Uses a flag's value, when given, instead of the variable `name`.
+    pub fn with(mut self, name: (&'static str, &str), value: Option<&String>) -> Self {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            self.overrides.insert(name.0, value.clone());
+        }
+        self
+    }
+
+    /// The flag's value, else `$<PLATFORM>_NAME`, else `$NAME`.
+    pub fn get(&self, name: &str) -> Option<String> {
+        if let Some(value) = self.overrides.get(name) {
+            return Some(value.clone());
+        }
+        let prefixed = format!("{}_{name}", self.platform.as_str().to_ascii_uppercase());
+        [prefixed.as_str(), name]
+            .into_iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// A value the command cannot do without; the error names the flag and the variables.
+    pub fn require(&self, (name, flag): (&str, &str)) -> Result<String, Failure> {
+        self.get(name).ok_or_else(|| {
+            Failure::Usage(format!(
+                "{} not configured: pass {flag} or set {}_{name} or {name} (for the local stack: eval \"$(scripts/dev env)\")",
+                name.to_ascii_lowercase().replace('_', " "),
+                self.platform.as_str().to_ascii_uppercase(),
+            ))
+        })
+    }
+
+    /// The environment a function of this platform would see.
+    pub fn function_env(&self) -> Result<FunctionEnv, ConfigError> {
+        FunctionEnv::from_lookup(|name| self.get(name))
+    }
+
+    /// The parts of a function's environment that loading accounts reads (secrets prefix,
+    /// `ALLOW_INSECURE_HTTP`, retention), for commands that need no table or queue:
+    /// `FunctionEnv` insists on a table and a dead-letter queue, which nothing here reads, so
+    /// a missing one stands as `-`.
+    pub fn account_env(&self) -> Result<FunctionEnv, ConfigError> {
+        FunctionEnv::from_lookup(|name| match name {
+            "LEDGER_TABLE" | "DEAD_LETTER_QUEUE_URL" => {
+                Some(self.get(name).unwrap_or_else(|| "-".to_owned()))
+            }
+            _ => self.get(name),
+        })
+    }
+
+    pub fn allow_insecure_http(&self) -> Result<bool, ConfigError> {
+        Ok(self.account_env()?.allow_insecure_http)
+    }
+
+    pub fn retention(&self) -> Result<Duration, ConfigError> {
+        Ok(self.account_env()?.retention)
+    }
+}
+
+/// The SDK configuration from the standard sources, as the functions load it.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    orderstatus::aws::load_sdk_config().await
+}
+
+/// The ledger table of `settings`, on a client that counts its requests.
+pub async fn ledger(settings: &Settings) -> Result<(Ledger, String, RequestCounter), Failure> {
+    let table = settings.require(LEDGER_TABLE)?;
+    let config = sdk_config().await;
+    let counter = RequestCounter::default();
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let ledger = Ledger::new(client, &table, settings.retention()?);
+    Ok((ledger, table, counter))
+}
