@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use orderstatus::batch::{ATTR_OUTCOME, ATTR_REASON};
 use orderstatus::ledger::{ClaimOutcome, ClaimRequest, Ledger, LedgerKey, Position, now_ms};
 use orderstatus::message::PlatformName;
 use orderstatus::platform::Target;
@@ -190,6 +191,76 @@ async fn sweep_bounds_its_ledger_scan() {
     assert!(
         summary["leases"]["scanned"].as_u64().unwrap() <= 10,
         "{summary}"
+    );
+}
+
+/// Puts a dead letter on the DLQ as the function would (with its reason), or as SQS would after
+/// too many receives (`reason` None: no attributes at all).
+async fn dead_letter(scene: &Cv3Scene, body: String, reason: Option<(&str, &str)>) {
+    let mut send = scene
+        .stack
+        .clients
+        .sqs
+        .send_message()
+        .queue_url(&scene.stack.dead_letter_queue_url)
+        .message_body(body);
+    if let Some((outcome, reason)) = reason {
+        let text = |value: &str| {
+            aws_sdk_sqs::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .unwrap()
+        };
+        send = send
+            .message_attributes(ATTR_OUTCOME, text(outcome))
+            .message_attributes(ATTR_REASON, text(reason));
+    }
+    send.send().await.expect("send dead letter");
+}
+
+#[tokio::test]
+async fn redrive_moves_the_retryable_dead_letters_and_keeps_the_poison() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    dead_letter(&scene, processing("81001"), Some(("rejected", "auth"))).await;
+    dead_letter(&scene, processing("81002"), None).await;
+    dead_letter(&scene, processing("81003"), Some(("invalid", "schema"))).await;
+    dead_letter(&scene, processing("81004"), Some(("rejected", "platform"))).await;
+
+    let summary = invoke_json(&scene, r#"{"action":"redrive"}"#)
+        .await
+        .unwrap();
+
+    assert_eq!(summary["action"], "redrive");
+    assert_eq!(summary["examined"], 4, "{summary}");
+    assert_eq!(summary["moved"], 2, "{summary}");
+    assert_eq!(summary["left"], 2, "{summary}");
+    assert_eq!(scene.stack.depth(&scene.stack.queue_url).await, 2);
+    assert_eq!(
+        scene.stack.depth(&scene.stack.dead_letter_queue_url).await,
+        2
+    );
+
+    // What came back is uploaded by the next drain.
+    let drained = invoke_json(&scene, r#"{"action":"drain"}"#).await.unwrap();
+    assert_eq!(drained["outcomes"]["uploaded"], 2, "{drained}");
+    assert_eq!(scene.uploaded_orders_sorted(), ["81001", "81002"]);
+}
+
+#[tokio::test]
+async fn redrive_stops_at_max_messages() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    for order in ["82001", "82002", "82003"] {
+        dead_letter(&scene, processing(order), Some(("transient", "platform"))).await;
+    }
+    let summary = invoke_json(&scene, r#"{"action":"redrive","max_messages":1}"#)
+        .await
+        .unwrap();
+    assert_eq!(summary["moved"], 1, "{summary}");
+    assert_eq!(scene.stack.depth(&scene.stack.queue_url).await, 1);
+    assert_eq!(
+        scene.stack.depth(&scene.stack.dead_letter_queue_url).await,
+        2
     );
 }
 

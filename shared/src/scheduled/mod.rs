@@ -24,6 +24,7 @@ pub use invocation::{Invocation, InvocationResponse};
 pub use sweep::{QueueDepth, SweepSummary};
 
 use crate::batch::BatchHandler;
+use crate::dead_letters::{DeadLetters, RedriveReport, Selection};
 use crate::ledger::Ledger;
 use crate::platform::Platform;
 
@@ -79,11 +80,27 @@ pub enum ScheduledSummary {
     Sweep(SweepSummary),
 }
 
-/// What a redrive moved.
+/// What a redrive did with the dead letters it looked at.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RedriveSummary {
-    /// Counts by what happened to each dead letter looked at (`moved`, `kept_poison`, …).
-    pub counts: BTreeMap<String, usize>,
+    pub examined: usize,
+    /// Sent back to the queue and deleted from the dead-letter queue.
+    pub moved: usize,
+    /// Left where they were: poison (`schema`, `platform`), or beyond `max_messages`.
+    pub left: usize,
+    /// Could not be moved, with why (each is still a dead letter unless the text says otherwise).
+    pub failed: BTreeMap<String, String>,
+}
+
+impl From<RedriveReport> for RedriveSummary {
+    fn from(report: RedriveReport) -> Self {
+        Self {
+            examined: report.examined,
+            moved: report.moved.len(),
+            left: report.left,
+            failed: report.failed.into_iter().collect(),
+        }
+    }
 }
 
 /// The parts scheduled work needs besides the batch handler.
@@ -120,7 +137,7 @@ impl ScheduledWork {
         };
         let summary = match input.action {
             ScheduledAction::Drain => {
-                let queue_url = self.queue_url()?;
+                let queue_url = self.queue_url(input.action)?;
                 let max_messages = input.max_messages.unwrap_or(DEFAULT_MAX_MESSAGES);
                 ScheduledSummary::Drain(
                     drain::drain(
@@ -136,7 +153,17 @@ impl ScheduledWork {
                 )
             }
             ScheduledAction::Redrive => {
-                return Err(failed("redrive is not available yet".to_owned()));
+                let dead_letters = DeadLetters::new(
+                    self.sqs.clone(),
+                    &self.dead_letter_queue_url,
+                    self.queue_url(input.action)?,
+                );
+                let max_messages = input.max_messages.unwrap_or(DEFAULT_MAX_MESSAGES);
+                let report = dead_letters
+                    .redrive(&Selection::Retryable, max_messages)
+                    .await
+                    .map_err(|e| failed(e.to_string()))?;
+                ScheduledSummary::Redrive(report.into())
             }
             ScheduledAction::Sweep => {
                 ScheduledSummary::Sweep(sweep::sweep(self, P::NAME, input).await.map_err(failed)?)
@@ -145,9 +172,9 @@ impl ScheduledWork {
         Ok(summary)
     }
 
-    fn queue_url(&self) -> Result<&str, ScheduledError> {
+    fn queue_url(&self, action: ScheduledAction) -> Result<&str, ScheduledError> {
         self.queue_url.as_deref().ok_or_else(|| ScheduledError {
-            action: ScheduledAction::Drain,
+            action,
             problem: "QUEUE_URL is not set: drain and redrive need the function's own queue"
                 .to_owned(),
         })

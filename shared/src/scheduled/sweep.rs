@@ -6,16 +6,16 @@
 //! The main queue is not peeked: every receive there counts towards its redrive policy. Its
 //! oldest message's age is watched by the template's CloudWatch alarm instead.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
 
 use super::{
     DEFAULT_MAX_MESSAGES, DEFAULT_MAX_SCANNED, DEFAULT_OLDER_THAN, ScheduledInput, ScheduledWork,
 };
 use crate::aws::error_text;
+use crate::dead_letters::DeadLetters;
 use crate::ledger::{ExpiredLeases, now_ms};
 use crate::message::PlatformName;
 
@@ -34,7 +34,8 @@ pub struct SweepSummary {
     /// The function's queue, when `QUEUE_URL` is set.
     pub queue: Option<QueueDepth>,
     pub dead_letters: QueueDepth,
-    /// Dead letters sent more than `older_than_seconds` ago, of those looked at.
+    /// Dead letters sent more than `older_than_seconds` ago, of those looked at (at most
+    /// `max_messages`, default 1,000).
     pub old_dead_letters: usize,
     pub older_than_seconds: u64,
     /// Dead letters looked at (at most `max_messages`).
@@ -67,12 +68,16 @@ pub(super) async fn sweep(
         None => None,
     };
     let dead_letters = queue_depth(&work.sqs, &work.dead_letter_queue_url).await?;
-    let sent_times = peek_sent_times(
-        &work.sqs,
+    // Listing holds the letters briefly and releases them; it consumes nothing.
+    let letters = DeadLetters::new(
+        work.sqs.clone(),
         &work.dead_letter_queue_url,
-        input.max_messages.unwrap_or(DEFAULT_MAX_MESSAGES),
+        work.queue_url.as_deref().unwrap_or_default(),
     )
-    .await?;
+    .list(input.max_messages.unwrap_or(DEFAULT_MAX_MESSAGES))
+    .await
+    .map_err(|e| e.to_string())?;
+    let sent_times: Vec<i64> = letters.iter().filter_map(|l| l.sent_at_ms).collect();
     let cutoff = now - i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX);
     let summary = SweepSummary {
         leases,
@@ -117,51 +122,6 @@ async fn queue_depth(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<Queue
         in_flight: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
         delayed: count(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
     })
-}
-
-/// The send times (epoch ms) of up to `limit` dead letters, read without consuming them:
-/// received with a zero visibility timeout and never deleted. The same message can come back
-/// in the next receive, so messages are told apart by id and the number of calls is bounded.
-async fn peek_sent_times(
-    sqs: &aws_sdk_sqs::Client,
-    queue_url: &str,
-    limit: usize,
-) -> Result<Vec<i64>, String> {
-    let mut seen = HashSet::new();
-    let mut sent_times = Vec::new();
-    let mut fruitless = 0;
-    for _ in 0..limit / 10 + 10 {
-        if sent_times.len() >= limit || fruitless >= 3 {
-            break;
-        }
-        let output = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .visibility_timeout(0)
-            .wait_time_seconds(0)
-            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
-            .send()
-            .await
-            .map_err(|e| format!("cannot read dead letters: {}", error_text(&e)))?;
-        let mut fresh = 0;
-        for message in output.messages() {
-            let Some(id) = message.message_id() else {
-                continue;
-            };
-            if sent_times.len() < limit && seen.insert(id.to_owned()) {
-                fresh += 1;
-                let sent = message
-                    .attributes()
-                    .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
-                sent_times.push(sent);
-            }
-        }
-        fruitless = if fresh == 0 { fruitless + 1 } else { 0 };
-    }
-    Ok(sent_times)
 }
 
 /// One CloudWatch Embedded Metric Format line: Lambda's log agent turns its fields into metrics
