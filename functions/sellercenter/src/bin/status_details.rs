@@ -1,0 +1,3 @@
+//! The status-detail endpoint Seller Center calls.
+
+fn main() {}

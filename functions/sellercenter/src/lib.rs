@@ -1,0 +1,1 @@
+//! Rocket Internet Seller Center: item statuses uploaded through the OMS API.
