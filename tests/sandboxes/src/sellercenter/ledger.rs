@@ -135,7 +135,7 @@ impl Ledger {
     /// Applies one status update if the item may make that move.
     pub(super) fn update_status(&mut self, update: StatusUpdate) -> Result<(), String> {
         let StatusUpdate { id, status } = update;
-        let item = self.known_item(&id)?;
+        let item = known_item(&mut self.items, &self.unknown_items, &id)?;
         if item.status == status {
             // Exact wording matters: clients recognise a repeated update by it.
             return Err(format!(
@@ -156,7 +156,7 @@ impl Ledger {
     pub(super) fn update_detail(&mut self, update: DetailUpdate) -> Result<(), String> {
         let DetailUpdate { id, status_detail } = update;
         let options = &self.config.status_details;
-        // Borrowing the options and the item at once needs the fields apart.
+        // Free function rather than method: the options stay borrowed next to the item.
         let item = known_item(&mut self.items, &self.unknown_items, &id)?;
         let allowed = options
             .get(item.status.as_str())
@@ -169,10 +169,6 @@ impl Ledger {
         }
         item.status_detail = Some(status_detail);
         Ok(())
-    }
-
-    fn known_item(&mut self, id: &str) -> Result<&mut Item, String> {
-        known_item(&mut self.items, &self.unknown_items, id)
     }
 }
 
