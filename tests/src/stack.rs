@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::config::Credentials;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use orderstatus::aws::RequestCounter;
-use orderstatus::config::FunctionEnv;
+use orderstatus::config::{FunctionEnv, SecretsEnv};
 use orderstatus::runtime::AwsClients;
 
 /// AWS clients against moto, with DynamoDB requests counted.
@@ -92,8 +92,10 @@ impl TestStack {
             ledger_table: self.table.clone(),
             queue_url: Some(self.queue_url.clone()),
             dead_letter_queue_url: self.dead_letter_queue_url.clone(),
-            secrets_prefix: self.secrets_prefix.clone(),
-            allow_insecure_http: true,
+            secrets: SecretsEnv {
+                prefix: self.secrets_prefix.clone(),
+                allow_insecure_http: true,
+            },
             lease: Duration::from_secs(60),
             retention: Duration::from_secs(30 * 24 * 3600),
         }
