@@ -13,6 +13,7 @@ pub mod request;
 pub mod response;
 pub mod settings;
 pub mod signature;
+pub mod status_details;
 
 pub use client::SellerCenter;
 pub use settings::SellerCenterSettings;
