@@ -3,7 +3,9 @@
 //! stand-in live in the `orderstatus-sandboxes` crate beside this one.
 
 pub mod cv3;
+pub mod lambda;
 pub mod moto;
+pub mod sellercenter;
 pub mod stack;
 
 pub use orderstatus_sandboxes as sandboxes;
