@@ -111,7 +111,9 @@ impl LambdaFunction {
         let arn = stack.queue_arn().await;
         let event = to_lambda_event(messages, &arn, "us-east-1");
         let payload = serde_json::to_value(&event).unwrap();
-        let response = self.invoke(payload, Duration::from_secs(120)).await;
+        // A bound, not an expectation: moto applies DynamoDB writes one at a time, and a batch
+        // of thousands of items takes minutes on a busy machine. Lambda allows up to 900 s.
+        let response = self.invoke(payload, Duration::from_secs(600)).await;
         let response: SqsBatchResponse = serde_json::from_value(response).expect("batch response");
         delete_succeeded(&stack.clients.sqs, &stack.queue_url, &event, &response)
             .await
