@@ -15,7 +15,7 @@ use crate::{Failure, parse_platform};
 
 #[derive(Args)]
 pub struct WorkerArgs {
-    /// The platform whose queue to work (cv3, …).
+    /// The platform whose queue to work (cv3, sellercenter).
     #[arg(long, value_parser = parse_platform)]
     platform: PlatformName,
     /// The queue; defaults to $<PLATFORM>_QUEUE_URL, then $QUEUE_URL.
@@ -75,6 +75,11 @@ pub async fn run(args: WorkerArgs) -> Result<(), Failure> {
     let summary = match args.platform {
         PlatformName::Cv3 => {
             let platform = orderstatus_cv3::platform(PLATFORM_TIMEOUT).map_err(Failure::Usage)?;
+            work(platform, &env, &clients, &options).await?
+        }
+        PlatformName::Sellercenter => {
+            let platform =
+                orderstatus_sellercenter::platform(PLATFORM_TIMEOUT).map_err(Failure::Usage)?;
             work(platform, &env, &clients, &options).await?
         }
         other => {
