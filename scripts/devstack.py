@@ -34,7 +34,7 @@ ACCESS_KEY = "test"
 SECRET_KEY = "test"
 
 # Platforms provisioned when none is named. Extend this list as platform crates land.
-DEFAULT_PLATFORMS = ["cv3"]
+DEFAULT_PLATFORMS = ["cv3", "sellercenter"]
 
 LEDGER_TABLE = "orderstatus-ledger"
 LEDGER_TTL_ATTRIBUTE = "expires_at"
