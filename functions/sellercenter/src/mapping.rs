@@ -12,6 +12,8 @@
 //!   the account's options for the item's status.
 //! * Every documented field is present in every item, empty when unused (seed 004's FAQ).
 
+use std::collections::{HashMap, HashSet};
+
 use orderstatus::config::Account;
 use orderstatus::dates::{DateStyle, format_in};
 use orderstatus::message::{OrderStatus, Package, StatusMessage};
@@ -49,10 +51,57 @@ pub struct ItemUpdate {
 /// An order item the message speaks about, and where it was named (for error messages).
 struct ItemLine<'m> {
     id: &'m str,
-    field: String,
+    named_at: NamedAt,
     status: Option<OrderStatus>,
     reason: Option<&'m str>,
     detail: Option<&'m str>,
+}
+
+/// Where a message names an item; written out only when an error needs it.
+#[derive(Clone, Copy)]
+enum NamedAt {
+    Line(usize),
+    PackageLine(usize, usize),
+}
+
+impl std::fmt::Display for NamedAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Line(i) => write!(f, "lines[{i}]"),
+            Self::PackageLine(p, j) => write!(f, "packages[{p}].lines[{j}]"),
+        }
+    }
+}
+
+/// Which shipped package holds which item, indexed once per message: the first shipped
+/// package that lists an item, else the only shipped package when it lists no lines.
+struct Shipments<'m> {
+    by_line: HashMap<&'m str, &'m Package>,
+    whole_order: Option<&'m Package>,
+}
+
+impl<'m> Shipments<'m> {
+    fn of(message: &'m StatusMessage) -> Self {
+        let mut by_line = HashMap::new();
+        let mut shipped = 0;
+        let mut last = None;
+        for package in message.shipped_packages() {
+            shipped += 1;
+            last = Some(package);
+            for line in &package.lines {
+                by_line.entry(line.line_id.as_str()).or_insert(package);
+            }
+        }
+        let whole_order = last.filter(|package| shipped == 1 && package.lines.is_empty());
+        Self {
+            by_line,
+            whole_order,
+        }
+    }
+
+    fn package_of(&self, line_id: &str) -> Option<&'m Package> {
+        self.by_line.get(line_id).copied().or(self.whole_order)
+    }
 }
 
 /// Maps one message to one unit per order item.
@@ -80,9 +129,10 @@ pub fn map(
             )),
         };
     }
+    let shipments = Shipments::of(message);
     lines
         .iter()
-        .map(|line| map_line(message, account, order_status, line))
+        .map(|line| map_line(message, account, order_status, &shipments, line))
         .collect()
 }
 
@@ -94,18 +144,22 @@ fn item_lines(message: &StatusMessage) -> Vec<ItemLine<'_>> {
         .enumerate()
         .map(|(i, line)| ItemLine {
             id: &line.line_id,
-            field: format!("lines[{i}]"),
+            named_at: NamedAt::Line(i),
             status: line.status,
             reason: line.reason.as_deref(),
             detail: line.detail.as_deref(),
         })
         .collect();
+    if message.packages.iter().all(|p| p.lines.is_empty()) {
+        return lines;
+    }
+    let mut seen: HashSet<&str> = lines.iter().map(|line| line.id).collect();
     for (p, package) in message.packages.iter().enumerate() {
         for (j, line) in package.lines.iter().enumerate() {
-            if !lines.iter().any(|known| known.id == line.line_id) {
+            if seen.insert(&line.line_id) {
                 lines.push(ItemLine {
                     id: &line.line_id,
-                    field: format!("packages[{p}].lines[{j}]"),
+                    named_at: NamedAt::PackageLine(p, j),
                     status: None,
                     reason: None,
                     detail: None,
@@ -116,30 +170,15 @@ fn item_lines(message: &StatusMessage) -> Vec<ItemLine<'_>> {
     lines
 }
 
-/// The shipped package holding an item: the first that lists it, else the only shipped
-/// package when packages list no lines.
-fn package_of<'m>(message: &'m StatusMessage, line_id: &str) -> Option<&'m Package> {
-    let mut shipped = message.shipped_packages();
-    if let Some(package) = message
-        .shipped_packages()
-        .find(|p| p.lines.iter().any(|l| l.line_id == line_id))
-    {
-        return Some(package);
-    }
-    match (shipped.next(), shipped.next()) {
-        (Some(only), None) if only.lines.is_empty() => Some(only),
-        _ => None,
-    }
-}
-
 fn map_line(
     message: &StatusMessage,
     account: &Account<SellerCenterSettings>,
     order_status: OrderStatus,
+    shipments: &Shipments<'_>,
     line: &ItemLine<'_>,
 ) -> Result<Unit<ItemUpdate>, InvalidMessage> {
     let target = Target::item(&message.order.id, line.id);
-    let package = package_of(message, line.id);
+    let package = shipments.package_of(line.id);
     let status = match line.status.unwrap_or(order_status) {
         OrderStatus::PartiallyShipped if package.is_some() => OrderStatus::Shipped,
         other => other,
@@ -170,7 +209,7 @@ fn map_line(
         ItemStatus::Shipped => {
             let package = package.ok_or_else(|| {
                 InvalidMessage::new(
-                    line.field.as_str(),
+                    line.named_at.to_string(),
                     format!(
                         "item {} is shipped but no shipped package holds it: list it in \
                          packages[].lines (Seller Center needs its carrier and tracking code)",
@@ -231,7 +270,7 @@ fn reason(
                 format!(
                     "required for {status} items (Seller Center's {platform_field}); set it on \
                      the message or on {}",
-                    line.field
+                    line.named_at
                 ),
             )
         })
@@ -245,7 +284,7 @@ fn status_detail(
     detail: &str,
 ) -> Result<String, InvalidMessage> {
     let field = match line.detail {
-        Some(_) => format!("{}.detail", line.field),
+        Some(_) => format!("{}.detail", line.named_at),
         None => "detail".to_owned(),
     };
     let options = account.settings.status_detail_options(status);
