@@ -357,3 +357,34 @@ async fn refused_credentials_are_rejected_as_auth_saying_what_to_check() {
     );
     assert!(letters.iter().all(|l| !l.error.contains(API_KEY)));
 }
+
+/// A measurement for the README, not a test (minutes against moto): 10,000 items in one
+/// worker batch of 10 messages, with the OMS calls and DynamoDB requests it costs.
+/// `cargo test -p orderstatus-tests --test sellercenter_worker -- --ignored --nocapture`
+#[tokio::test]
+#[ignore = "a measurement: about 20,000 DynamoDB requests against moto"]
+async fn measure_10000_items() {
+    let scene = SellerCenterScene::new(Duration::from_secs(600)).await;
+    let bodies: Vec<String> = (0..10)
+        .map(|m| shipped(&format!("8800{m}"), &item_ids(100_000 + m * 1000, 1000)))
+        .collect();
+    scene.stack.send(&bodies).await;
+    scene.stack.dynamodb_requests.reset();
+    let started = std::time::Instant::now();
+    let summary = scene.work(1).await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        summary.outcomes.get("uploaded"),
+        Some(&10),
+        "{:?}",
+        summary.messages
+    );
+    let requests = scene.stack.dynamodb_requests.snapshot();
+    println!(
+        "10,000 items: OMS calls {:?} (items each), DynamoDB {:?}, {:.1} s",
+        scene.status_call_sizes(),
+        requests,
+        elapsed.as_secs_f64()
+    );
+    assert_eq!(scene.status_call_sizes(), vec![4000, 4000, 2000]);
+}
