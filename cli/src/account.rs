@@ -55,7 +55,7 @@ pub async fn load<P: Platform>(
         })?;
         return Ok(Arc::new(account));
     }
-    let env = settings.account_env()?;
+    let env = settings.secrets_env()?;
     let config = sdk_config().await;
     let store = AccountStore::new(
         aws_sdk_secretsmanager::Client::new(&config),

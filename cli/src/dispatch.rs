@@ -25,8 +25,13 @@ pub async fn dispatch<C: PlatformCommand>(
             let platform = orderstatus_cv3::platform(PLATFORM_TIMEOUT).map_err(Failure::Usage)?;
             command.run(platform).await
         }
+        PlatformName::Sellercenter => {
+            let platform =
+                orderstatus_sellercenter::platform(PLATFORM_TIMEOUT).map_err(Failure::Usage)?;
+            command.run(platform).await
+        }
         other => Err(Failure::Usage(format!(
-            "platform {other} has no function in this build yet (built: cv3)"
+            "platform {other} has no function in this build yet (built: cv3, sellercenter)"
         ))),
     }
 }

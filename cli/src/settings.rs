@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use orderstatus::aws::RequestCounter;
-use orderstatus::config::{ConfigError, FunctionEnv};
+use orderstatus::config::{
+    ConfigError, DEFAULT_RETENTION_SECONDS, FunctionEnv, SecretsEnv, env_seconds,
+};
 use orderstatus::ledger::Ledger;
 use orderstatus::message::PlatformName;
 
@@ -67,25 +69,23 @@ impl Settings {
         FunctionEnv::from_lookup(|name| self.get(name))
     }
 
-    /// The parts of a function's environment that loading accounts reads (secrets prefix,
-    /// `ALLOW_INSECURE_HTTP`, retention), for commands that need no table or queue:
-    /// `FunctionEnv` insists on a table and a dead-letter queue, which nothing here reads, so
-    /// a missing one stands as `-`.
-    pub fn account_env(&self) -> Result<FunctionEnv, ConfigError> {
-        FunctionEnv::from_lookup(|name| match name {
-            "LEDGER_TABLE" | "DEAD_LETTER_QUEUE_URL" => {
-                Some(self.get(name).unwrap_or_else(|| "-".to_owned()))
-            }
-            _ => self.get(name),
-        })
+    /// What loading accounts reads (secrets prefix, `ALLOW_INSECURE_HTTP`), for commands
+    /// that need no table or queue.
+    pub fn secrets_env(&self) -> Result<SecretsEnv, ConfigError> {
+        SecretsEnv::from_lookup(|name| self.get(name))
     }
 
     pub fn allow_insecure_http(&self) -> Result<bool, ConfigError> {
-        Ok(self.account_env()?.allow_insecure_http)
+        Ok(self.secrets_env()?.allow_insecure_http)
     }
 
+    /// `LEDGER_RETENTION_SECONDS`, as the functions read it.
     pub fn retention(&self) -> Result<Duration, ConfigError> {
-        Ok(self.account_env()?.retention)
+        env_seconds(
+            |name| self.get(name),
+            "LEDGER_RETENTION_SECONDS",
+            DEFAULT_RETENTION_SECONDS,
+        )
     }
 }
 

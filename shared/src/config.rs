@@ -79,8 +79,7 @@ pub struct FunctionEnv {
     pub ledger_table: String,
     pub queue_url: Option<String>,
     pub dead_letter_queue_url: String,
-    pub secrets_prefix: String,
-    pub allow_insecure_http: bool,
+    pub secrets: SecretsEnv,
     /// Longest a ledger claim may be held when no invocation deadline says otherwise.
     pub lease: Duration,
     /// How long ledger records live before DynamoDB's TTL removes them.
@@ -99,19 +98,37 @@ impl FunctionEnv {
                 .filter(|v| !v.is_empty())
                 .ok_or(ConfigError::MissingEnv { name, purpose })
         };
-        let seconds = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
-            match lookup(name).filter(|v| !v.is_empty()) {
-                None => Ok(Duration::from_secs(default)),
-                Some(v) => {
-                    v.parse::<u64>()
-                        .map(Duration::from_secs)
-                        .map_err(|_| ConfigError::BadEnv {
-                            name,
-                            problem: format!("{v:?} is not a whole number of seconds"),
-                        })
-                }
-            }
-        };
+        Ok(Self {
+            ledger_table: required("LEDGER_TABLE", "the DynamoDB upload ledger table")?,
+            queue_url: lookup("QUEUE_URL").filter(|v| !v.is_empty()),
+            dead_letter_queue_url: required(
+                "DEAD_LETTER_QUEUE_URL",
+                "where invalid and rejected messages go",
+            )?,
+            secrets: SecretsEnv::from_lookup(&lookup)?,
+            lease: env_seconds(&lookup, "LEASE_SECONDS", 300)?,
+            retention: env_seconds(
+                &lookup,
+                "LEDGER_RETENTION_SECONDS",
+                DEFAULT_RETENTION_SECONDS,
+            )?,
+        })
+    }
+}
+
+/// Where the account secrets are and which base URLs they may name: all that a function
+/// reading account secrets needs, also one without a queue or ledger (Seller Center's
+/// status-detail endpoint).
+#[derive(Debug, Clone)]
+pub struct SecretsEnv {
+    /// `SECRETS_PREFIX`, default `orderstatus/`.
+    pub prefix: String,
+    /// `ALLOW_INSECURE_HTTP`: `http://` base URLs on loopback hosts, for local sandboxes.
+    pub allow_insecure_http: bool,
+}
+
+impl SecretsEnv {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let allow_insecure_http = match lookup("ALLOW_INSECURE_HTTP").as_deref() {
             None | Some("") | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
@@ -123,17 +140,30 @@ impl FunctionEnv {
             }
         };
         Ok(Self {
-            ledger_table: required("LEDGER_TABLE", "the DynamoDB upload ledger table")?,
-            queue_url: lookup("QUEUE_URL").filter(|v| !v.is_empty()),
-            dead_letter_queue_url: required(
-                "DEAD_LETTER_QUEUE_URL",
-                "where invalid and rejected messages go",
-            )?,
-            secrets_prefix: lookup("SECRETS_PREFIX").unwrap_or_else(|| "orderstatus/".to_owned()),
+            prefix: lookup("SECRETS_PREFIX").unwrap_or_else(|| "orderstatus/".to_owned()),
             allow_insecure_http,
-            lease: seconds("LEASE_SECONDS", 300)?,
-            retention: seconds("LEDGER_RETENTION_SECONDS", 400 * 24 * 3600)?,
         })
+    }
+}
+
+/// How long ledger records live by default: 400 days, a year of returns and a margin.
+pub const DEFAULT_RETENTION_SECONDS: u64 = 400 * 24 * 3600;
+
+/// A whole number of seconds from the environment variable `name`, `default` when unset.
+pub fn env_seconds(
+    lookup: impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    match lookup(name).filter(|v| !v.is_empty()) {
+        None => Ok(Duration::from_secs(default)),
+        Some(v) => v
+            .parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|_| ConfigError::BadEnv {
+                name,
+                problem: format!("{v:?} is not a whole number of seconds"),
+            }),
     }
 }
 
@@ -262,14 +292,14 @@ impl<S: DeserializeOwned + Send + Sync> AccountStore<S> {
     pub fn new(
         client: aws_sdk_secretsmanager::Client,
         platform: PlatformName,
-        env: &FunctionEnv,
+        env: &SecretsEnv,
         limits: BatchLimits,
         check: fn(&S) -> Result<(), String>,
     ) -> Self {
         Self {
             client,
             platform,
-            prefix: env.secrets_prefix.clone(),
+            prefix: env.prefix.clone(),
             limits,
             allow_insecure_http: env.allow_insecure_http,
             check,
@@ -403,8 +433,8 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        assert_eq!(env.secrets_prefix, "orderstatus/");
-        assert!(!env.allow_insecure_http);
+        assert_eq!(env.secrets.prefix, "orderstatus/");
+        assert!(!env.secrets.allow_insecure_http);
         let err = FunctionEnv::from_lookup(|name| match name {
             "LEDGER_TABLE" | "DEAD_LETTER_QUEUE_URL" => Some("x".into()),
             "ALLOW_INSECURE_HTTP" => Some("yes".into()),

@@ -46,7 +46,7 @@ pub fn build_handler<P: Platform>(
         accounts: AccountStore::new(
             clients.secrets.clone(),
             P::NAME,
-            env,
+            &env.secrets,
             limits,
             P::check_settings,
         ),

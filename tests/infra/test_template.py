@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import infra  # noqa: E402
 
-PLATFORMS = ["Cv3"]
+PLATFORMS = ["Cv3", "SellerCenter"]
 SCHEDULE_INPUTS = {'{"action":"drain"}', '{"action":"redrive"}', '{"action":"sweep"}'}
 
 
@@ -84,14 +84,17 @@ class TransformTest(unittest.TestCase):
     def test_functions_are_al2023_arm64_by_default(self):
         params = infra.load_template()["Parameters"]
         self.assertEqual(params["Architecture"]["Default"], "arm64")
-        for name, function in resources_of_type(self.template, "AWS::Lambda::Function").items():
+        functions = resources_of_type(self.template, "AWS::Lambda::Function")
+        for name, function in functions.items():
             props = function["Properties"]
             self.assertEqual(props["Runtime"], "provided.al2023", name)
             self.assertEqual(props["Handler"], "bootstrap", name)
             self.assertEqual(props["Architectures"], [{"Ref": "Architecture"}], name)
-            variables = props["Environment"]["Variables"]
-            for variable in ("LEDGER_TABLE", "QUEUE_URL", "DEAD_LETTER_QUEUE_URL", "SECRETS_PREFIX"):
-                self.assertIn(variable, variables, name)
+            self.assertIn("SECRETS_PREFIX", props["Environment"]["Variables"], name)
+        for platform in PLATFORMS:
+            variables = functions[f"{platform}Function"]["Properties"]["Environment"]["Variables"]
+            for variable in ("LEDGER_TABLE", "QUEUE_URL", "DEAD_LETTER_QUEUE_URL"):
+                self.assertIn(variable, variables, platform)
 
     def test_sqs_triggers_report_item_failures_and_can_be_paused(self):
         mappings = resources_of_type(self.template, "AWS::Lambda::EventSourceMapping")
@@ -172,6 +175,30 @@ class TransformTest(unittest.TestCase):
         self.assertIn("Cv3QueueUrl", local["Outputs"])
 
 
+class StatusDetailsEndpointTest(unittest.TestCase):
+    """Seller Center's getStatusDetailOptionList endpoint: a public function URL whose requests
+    authenticate themselves (signed query), reading only Seller Center's secrets."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.template = infra.transform(infra.load_template())
+
+    def test_function_url_is_public_and_output(self):
+        urls = resources_of_type(self.template, "AWS::Lambda::Url")
+        self.assertEqual(len(urls), 1)
+        url = next(iter(urls.values()))["Properties"]
+        self.assertEqual(url["AuthType"], "NONE")
+        self.assertEqual(url["TargetFunctionArn"], {"Ref": "SellerCenterStatusDetailsFunction"})
+        output = self.template["Outputs"]["SellerCenterStatusDetailsUrl"]["Value"]
+        self.assertEqual(output, {"Fn::GetAtt": ["SellerCenterStatusDetailsFunctionUrl", "FunctionUrl"]})
+
+    def test_endpoint_reads_only_seller_center_secrets(self):
+        role = self.template["Resources"]["SellerCenterStatusDetailsFunctionRole"]
+        statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+        self.assertEqual([s["Action"] for s in statements], ["secretsmanager:GetSecretValue"])
+        self.assertIn("secret:orderstatus/sellercenter/*", json.dumps(statements))
+
+
 class DeployTest(unittest.TestCase):
     """The transformed template deployed into moto server's CloudFormation."""
 
@@ -183,6 +210,7 @@ class DeployTest(unittest.TestCase):
             "MaxReceiveCount": "7",
             "FunctionTimeout": "120",
             "BatchSize": "250",
+            "SellerCenterBatchSize": "2000",
             "LedgerDeletionProtection": "false",
             "ProducerPrincipals": "111122223333",
         }
@@ -237,7 +265,7 @@ class DeployTest(unittest.TestCase):
             mapping = mappings[0]
             self.assertEqual(mapping["EventSourceArn"], self.outputs[f"{platform}QueueArn"])
             self.assertEqual(mapping["FunctionResponseTypes"], ["ReportBatchItemFailures"])
-            self.assertEqual(mapping["BatchSize"], 250)
+            self.assertEqual(mapping["BatchSize"], 2000 if platform == "SellerCenter" else 250)
 
     def test_function_roles_carry_the_narrow_policies(self):
         iam = infra.client("iam", self.endpoint)

@@ -4,7 +4,9 @@
 
 pub mod cli;
 pub mod cv3;
+pub mod lambda;
 pub mod moto;
+pub mod sellercenter;
 pub mod stack;
 
 pub use orderstatus_sandboxes as sandboxes;

@@ -11,8 +11,20 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::config::Credentials;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use orderstatus::aws::RequestCounter;
-use orderstatus::config::FunctionEnv;
-use orderstatus::runtime::AwsClients;
+use orderstatus::batch::{ATTR_ERROR, ATTR_OUTCOME, ATTR_REASON};
+use orderstatus::config::{FunctionEnv, SecretsEnv};
+use orderstatus::platform::Platform;
+use orderstatus::runtime::{AwsClients, build_handler};
+use orderstatus::worker::{WorkerOptions, WorkerSummary};
+
+/// A dead letter as an operator reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetterView {
+    pub outcome: String,
+    pub reason: String,
+    pub error: String,
+    pub body: String,
+}
 
 /// AWS clients against moto, with DynamoDB requests counted.
 pub struct TestStack {
@@ -92,8 +104,10 @@ impl TestStack {
             ledger_table: self.table.clone(),
             queue_url: Some(self.queue_url.clone()),
             dead_letter_queue_url: self.dead_letter_queue_url.clone(),
-            secrets_prefix: self.secrets_prefix.clone(),
-            allow_insecure_http: true,
+            secrets: SecretsEnv {
+                prefix: self.secrets_prefix.clone(),
+                allow_insecure_http: true,
+            },
             lease: Duration::from_secs(60),
             retention: Duration::from_secs(30 * 24 * 3600),
         }
@@ -242,6 +256,50 @@ impl TestStack {
                 _ => return count,
             }
         }
+    }
+
+    /// Runs the local worker with `platform` over the queue until it is empty, in batches of
+    /// up to 10 messages (Lambda's default), at most `max_batches` of them.
+    pub async fn work<P: Platform>(&self, platform: P, max_batches: usize) -> WorkerSummary {
+        let handler = build_handler(platform, &self.function_env(), &self.clients);
+        let options = WorkerOptions {
+            queue_url: self.queue_url.clone(),
+            batch_size: 10,
+            wait: Duration::from_secs(1),
+            until_empty: true,
+            max_batches: Some(max_batches),
+        };
+        Box::pin(orderstatus::worker::run(
+            &handler,
+            &self.clients.sqs,
+            &options,
+            std::future::pending(),
+        ))
+        .await
+        .expect("worker run")
+    }
+
+    /// Every dead letter's `orderstatus.*` attributes (without the prefix) and body.
+    pub async fn dead_letter_attributes(&self) -> Vec<DeadLetterView> {
+        self.dead_letters()
+            .await
+            .iter()
+            .map(|m| {
+                let attribute = |name: &str| {
+                    m.message_attributes()
+                        .and_then(|a| a.get(name))
+                        .and_then(|v| v.string_value())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                DeadLetterView {
+                    outcome: attribute(ATTR_OUTCOME),
+                    reason: attribute(ATTR_REASON),
+                    error: attribute(ATTR_ERROR),
+                    body: m.body().unwrap_or_default().to_owned(),
+                }
+            })
+            .collect()
     }
 
     pub async fn queue_arn(&self) -> String {

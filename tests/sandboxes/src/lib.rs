@@ -5,6 +5,7 @@
 
 pub mod cv3;
 pub mod runtime_api;
+pub mod sellercenter;
 
 mod server;
 mod sync;

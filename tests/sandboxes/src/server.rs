@@ -1,10 +1,14 @@
-//! Runs an axum router on 127.0.0.1 in a background task that can be stopped gracefully.
+//! Runs an axum router on 127.0.0.1 in a background task that can be stopped gracefully, and
+//! what the sandboxes' control endpoints share.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse as _, Response};
+use serde::de::DeserializeOwned;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -61,5 +65,21 @@ impl Drop for Server {
     fn drop(&mut self) {
         // Without this a dropped sandbox would keep serving until the runtime ends.
         self.task.abort();
+    }
+}
+
+/// Reads a control endpoint's body as JSON whatever its Content-Type (a bare `curl -d`, as the
+/// demo uses, sends a form type) and hands it to `apply`: 204 when applied, 400 with the reason
+/// when the body does not parse or `apply` refuses it.
+pub(crate) fn apply_json<T: DeserializeOwned>(
+    body: &[u8],
+    apply: impl FnOnce(T) -> Result<(), String>,
+) -> Response {
+    match serde_json::from_slice(body)
+        .map_err(|error| error.to_string())
+        .and_then(apply)
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(problem) => (StatusCode::BAD_REQUEST, problem).into_response(),
     }
 }

@@ -1,0 +1,11 @@
+//! The `orderstatus-sellercenter` Lambda function: SQS batches of canonical messages → Seller
+//! Center's OMS API.
+
+use orderstatus::runtime::{PLATFORM_TIMEOUT, serve};
+use orderstatus::telemetry::{LogFormat, init};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init(LogFormat::Json);
+    serve(|_env| orderstatus_sellercenter::platform(PLATFORM_TIMEOUT)).await
+}
