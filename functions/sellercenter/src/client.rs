@@ -524,4 +524,46 @@ mod tests {
             "platform: Seller Center refused the call: E005: Invalid Request Format"
         );
     }
+
+    #[test]
+    fn render_shows_both_calls_without_the_key_or_signature() {
+        let platform = SellerCenter::new(
+            HttpClient::new(std::time::Duration::from_secs(1), Default::default()).unwrap(),
+        );
+        let account = Account::from_json(
+            "venture",
+            "s",
+            r#"{"base_url":"https://sc.example.com","api_key":"very-secret-key"}"#,
+            BatchLimits {
+                default_size: 4000,
+                max_size: 4000,
+            },
+            false,
+        )
+        .unwrap();
+        let plain = update("8");
+        let mut detailed = update("12");
+        detailed.status_detail = Some("Returned to Seller".into());
+
+        let requests = platform.render(&account, &[&plain, &detailed]);
+
+        assert_eq!(requests.len(), 2);
+        let actions: Vec<&str> = requests.iter().map(|r| r.extras[0].1.as_str()).collect();
+        assert_eq!(actions, ["UpdateItemsStatus", "UpdateItemsInformation"]);
+        for request in &requests {
+            assert_eq!(request.method, "POST");
+            assert!(request.url.starts_with("https://sc.example.com/oms-api/?"), "{}", request.url);
+            assert!(request.url.contains("Signature=REDACTED"), "{}", request.url);
+            assert!(!format!("{request:?}").contains("very-secret-key"));
+        }
+        assert!(requests[0].body.contains(r#""id_sales_order_item":"8""#));
+        assert!(requests[0].body.contains(r#""id_sales_order_item":"12""#));
+        assert_eq!(
+            requests[1].body,
+            r#"{"Request":{"Items":[{"id_sales_order_item":"12","status_detail":"Returned to Seller"}]}}"#
+        );
+
+        // Without any status detail there is only the status call.
+        assert_eq!(platform.render(&account, &[&plain]).len(), 1);
+    }
 }
