@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use orderstatus::batch::{ATTR_OUTCOME, ATTR_REASON};
 use orderstatus_sandboxes::cv3::{Cv3Credentials, Cv3Sandbox};
 use serde_json::json;
 
@@ -60,19 +59,10 @@ impl Cv3Scene {
     /// (reason, outcome) attributes of every dead letter.
     pub async fn dead_letter_reasons(&self) -> Vec<(String, String)> {
         self.stack
-            .dead_letters()
+            .dead_letter_attributes()
             .await
-            .iter()
-            .map(|m| {
-                let attribute = |name: &str| {
-                    m.message_attributes()
-                        .and_then(|a| a.get(name))
-                        .and_then(|v| v.string_value())
-                        .unwrap_or_default()
-                        .to_owned()
-                };
-                (attribute(ATTR_REASON), attribute(ATTR_OUTCOME))
-            })
+            .into_iter()
+            .map(|letter| (letter.reason, letter.outcome))
             .collect()
     }
 }

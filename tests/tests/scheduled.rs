@@ -34,6 +34,28 @@ async fn invoke_with_env(
     Ok(serde_json::to_value(response).unwrap())
 }
 
+/// Takes a lease on `order` of `platform` that lasts until `until_ms` (in the past: a holder
+/// that died between claim and commit).
+async fn lease(scene: &Cv3Scene, platform: PlatformName, order: &str, until_ms: i64) {
+    let ledger = Ledger::new(
+        scene.stack.clients.dynamodb.clone(),
+        &scene.stack.table,
+        Duration::from_secs(86_400),
+    );
+    let key = LedgerKey::new(platform, "default", Target::order(order));
+    let position = Position::new(chrono::Utc::now().fixed_offset(), None);
+    let request = ClaimRequest {
+        key: &key,
+        fingerprint: "fp",
+        position: &position,
+    };
+    let outcome = ledger
+        .claim(request, until_ms.min(now_ms()) - 120_000, until_ms)
+        .await
+        .expect("claim");
+    assert!(matches!(outcome, ClaimOutcome::Claimed(_)), "{outcome:?}");
+}
+
 fn orders(count: usize) -> Vec<String> {
     (0..count)
         .map(|i| processing(&format!("7{i:04}")))
@@ -104,34 +126,13 @@ async fn drain_without_a_queue_url_says_what_is_missing() {
 #[tokio::test]
 async fn sweep_counts_expired_leases_depths_and_old_dead_letters() {
     let scene = Cv3Scene::new(Duration::from_secs(30)).await;
-    let ledger = Ledger::new(
-        scene.stack.clients.dynamodb.clone(),
-        &scene.stack.table,
-        Duration::from_secs(86_400),
-    );
     let now = now_ms();
-    let position = Position::new(chrono::Utc::now().fixed_offset(), None);
     // Two leases whose holders died (expired), one live lease, and one expired lease of
     // another platform that a CV3 sweep must not count.
-    let leases = [
-        (PlatformName::Cv3, "E1", now - 60_000),
-        (PlatformName::Cv3, "E2", now - 1),
-        (PlatformName::Cv3, "LIVE", now + 600_000),
-        (PlatformName::Sellercenter, "OTHER", now - 60_000),
-    ];
-    for (platform, order, until) in leases {
-        let key = LedgerKey::new(platform, "default", Target::order(order));
-        let request = ClaimRequest {
-            key: &key,
-            fingerprint: "fp",
-            position: &position,
-        };
-        let outcome = ledger
-            .claim(request, now - 120_000, until)
-            .await
-            .expect("claim");
-        assert!(matches!(outcome, ClaimOutcome::Claimed(_)), "{outcome:?}");
-    }
+    lease(&scene, PlatformName::Cv3, "E1", now - 60_000).await;
+    lease(&scene, PlatformName::Cv3, "E2", now - 1).await;
+    lease(&scene, PlatformName::Cv3, "LIVE", now + 600_000).await;
+    lease(&scene, PlatformName::Sellercenter, "OTHER", now - 60_000).await;
     scene.stack.send(&orders(2)).await;
     scene
         .stack
@@ -168,21 +169,8 @@ async fn sweep_counts_expired_leases_depths_and_old_dead_letters() {
 #[tokio::test]
 async fn sweep_bounds_its_ledger_scan() {
     let scene = Cv3Scene::new(Duration::from_secs(30)).await;
-    let ledger = Ledger::new(
-        scene.stack.clients.dynamodb.clone(),
-        &scene.stack.table,
-        Duration::from_secs(86_400),
-    );
-    let now = now_ms();
-    let position = Position::new(chrono::Utc::now().fixed_offset(), None);
     for i in 0..30 {
-        let key = LedgerKey::new(PlatformName::Cv3, "default", Target::order(format!("S{i}")));
-        let request = ClaimRequest {
-            key: &key,
-            fingerprint: "fp",
-            position: &position,
-        };
-        ledger.claim(request, now - 120_000, now - 1).await.unwrap();
+        lease(&scene, PlatformName::Cv3, &format!("S{i}"), now_ms() - 1).await;
     }
     let summary = invoke_json(&scene, r#"{"action":"sweep","max_scanned":10}"#)
         .await

@@ -552,8 +552,16 @@ mod tests {
         assert_eq!(actions, ["UpdateItemsStatus", "UpdateItemsInformation"]);
         for request in &requests {
             assert_eq!(request.method, "POST");
-            assert!(request.url.starts_with("https://sc.example.com/oms-api/?"), "{}", request.url);
-            assert!(request.url.contains("Signature=REDACTED"), "{}", request.url);
+            assert!(
+                request.url.starts_with("https://sc.example.com/oms-api/?"),
+                "{}",
+                request.url
+            );
+            assert!(
+                request.url.contains("Signature=REDACTED"),
+                "{}",
+                request.url
+            );
             assert!(!format!("{request:?}").contains("very-secret-key"));
         }
         assert!(requests[0].body.contains(r#""id_sales_order_item":"8""#));
