@@ -8,7 +8,9 @@ use orderstatus::ledger::{ClaimOutcome, ClaimRequest, Ledger, LedgerKey, Positio
 use orderstatus::message::PlatformName;
 use orderstatus::platform::Target;
 use orderstatus::runtime::{build_handler, build_scheduled_work, invoke};
-use orderstatus::scheduled::{Invocation, InvocationResponse, ScheduledSummary};
+use orderstatus::scheduled::{
+    Invocation, InvocationResponse, ScheduledAction, ScheduledInput, ScheduledSummary,
+};
 use orderstatus_tests::cv3::{Cv3Scene, processing};
 
 /// Runs one invocation whose payload is `json`, as the Lambda runtime would hand it over.
@@ -95,6 +97,30 @@ async fn drain_stops_at_max_messages_and_leaves_the_rest() {
     assert_eq!(summary["stopped"], "max_messages");
     assert_eq!(scene.stack.depth(&scene.stack.queue_url).await, 5);
     assert_eq!(scene.uploaded_orders().len(), 10);
+}
+
+#[tokio::test]
+async fn drain_takes_no_batch_once_the_invocation_is_out_of_time() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    scene.stack.send(&orders(3)).await;
+    let env = scene.stack.function_env();
+    let platform = orderstatus_cv3::platform(Duration::from_secs(5)).unwrap();
+    let handler = build_handler(platform, &env, &scene.stack.clients);
+    let scheduled = build_scheduled_work(&env, &scene.stack.clients);
+    let input = ScheduledInput::new(ScheduledAction::Drain);
+
+    // An invocation whose deadline has passed: nothing may be started, nothing is lost.
+    let summary = Box::pin(scheduled.run(&handler, &input, Some(now_ms() - 1_000)))
+        .await
+        .expect("drain");
+
+    let ScheduledSummary::Drain(drain) = summary else {
+        panic!("not a drain summary: {summary:?}")
+    };
+    assert_eq!(drain.stopped, "deadline");
+    assert_eq!(drain.received, 0);
+    assert_eq!(scene.stack.depth(&scene.stack.queue_url).await, 3);
+    assert!(scene.uploaded_orders().is_empty());
 }
 
 #[tokio::test]

@@ -52,6 +52,13 @@ pub(super) async fn drain<P: Platform>(
         let remaining = u64::try_from(deadline - now_ms()).unwrap_or_default();
         Duration::from_millis((remaining as f64 * TIME_SHARE) as u64)
     });
+    if budget.is_some_and(|budget| budget.is_zero()) {
+        // Already past the share of time batches may start in: start none.
+        return Ok(DrainSummary {
+            stopped: "deadline",
+            ..DrainSummary::default()
+        });
+    }
     let out_of_time = async {
         match budget {
             Some(budget) => tokio::time::sleep(budget).await,
