@@ -5,7 +5,8 @@
 //! [`carriers`] and [`dates`]) → [`ledger`] claim → platform call ([`http`]) → ledger commit →
 //! [`batch`] response. [`config`] loads account settings, [`runtime`] and [`worker`] drive the
 //! handler under Lambda and locally, and [`telemetry`] logs one line per message.
-//! [`dead_letters`] reads and redrives a dead-letter queue (the CLI and the scheduled redrive).
+//! [`dead_letters`] reads and redrives a dead-letter queue (the CLI and the scheduled redrive);
+//! [`scheduled`] answers the scheduled inputs (`drain`, `redrive`, `sweep`) besides SQS events.
 
 pub mod aws;
 pub mod batch;
