@@ -6,10 +6,10 @@ secrets that infra/template.yaml deploys to AWS. This script deploys that same t
 moto endpoint (scripts/infra.py), so the whole pipeline runs on a laptop, and writes the
 environment those programs read from the stack outputs.
 
-Subcommands:
+Subcommand:
   up     deploy the template (less functions and schedules), set secrets; write the env file
-  dlq    list the messages of a (dead-letter) queue without consuming them
-  depth  show how many messages a queue holds
+
+Dead letters and queues are read with the product's own CLI: `orderstatus dlq list`.
 
 Run by scripts/dev; usable directly with the project's .venv/bin/python.
 """
@@ -24,16 +24,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import infra
-
-REGION = "us-east-1"
-# moto accepts any credentials; fixed dummies keep real ones out of local runs by construction.
-ACCESS_KEY = "test"
-SECRET_KEY = "test"
+from infra import ACCESS_KEY, REGION, SECRET_KEY
 
 # The local stack: infra/template.yaml deployed into moto under this name, so the queues are
 # orderstatus-<platform> and orderstatus-<platform>-dlq.
@@ -41,12 +35,6 @@ STACK_NAME = "orderstatus"
 LEDGER_TTL_ATTRIBUTE = "expires_at"
 SECRETS_PREFIX = "orderstatus/"
 DEFAULT_ACCOUNT = "default"
-
-
-ATTRIBUTE_PREFIX = "orderstatus."
-BODY_PREVIEW = 80
-ATTRIBUTE_PREVIEW = 60
-
 
 
 @dataclass(frozen=True)
@@ -69,15 +57,8 @@ def bypass_proxies() -> None:
 
 
 def client(service: str, endpoint: str):
-    """A boto3 client bound to the local endpoint, never to real AWS."""
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30),
-    )
+    """A boto3 client bound to the local endpoint with dummy credentials, never real AWS."""
+    return infra.client(service, endpoint)
 
 
 def error_code(error: ClientError) -> str:
@@ -240,116 +221,7 @@ def command_up(args: argparse.Namespace) -> None:
         print(f"  secret {name} ({result})")
 
 
-def peek_messages(sqs, queue_url: str, limit: int) -> list[dict]:
-    """Receive without consuming: visibility 0, never delete, stop once nothing new turns up.
-
-    A receive with visibility 0 can return the same messages again, so results are deduplicated
-    by message id; the number of calls is bounded so a busy queue cannot keep us looping.
-    """
-    seen: dict[str, dict] = {}
-    fruitless = 0
-    for _ in range(limit // 10 + 10):
-        if len(seen) >= limit or fruitless >= 3:
-            break
-        response = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=10,
-            VisibilityTimeout=0,
-            WaitTimeSeconds=0,
-            MessageAttributeNames=["All"],
-            AttributeNames=["All"],
-        )
-        fresh = [m for m in response.get("Messages", []) if m["MessageId"] not in seen]
-        fruitless = 0 if fresh else fruitless + 1
-        for message in fresh:
-            seen[message["MessageId"]] = message
-    return list(seen.values())[:limit]
-
-
-def attribute_text(attribute: dict) -> str:
-    if "StringValue" in attribute:
-        return attribute["StringValue"]
-    if "BinaryValue" in attribute:
-        return f"<binary {len(attribute['BinaryValue'])} bytes>"
-    return ""
-
-
-def shorten(text: str, width: int | None) -> str:
-    text = " ".join(text.split())  # one line per message, whatever the body's layout
-    if width is None or len(text) <= width:
-        return text
-    return text[: width - 1] + "…"
-
-
-def render_table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join(lines)
-
-
-def attribute_columns(messages: list[dict]) -> list[str]:
-    """The orderstatus.* attribute names present, the ones an operator reads first leading."""
-    present = {
-        name
-        for message in messages
-        for name in message.get("MessageAttributes", {})
-        if name.startswith(ATTRIBUTE_PREFIX)
-    }
-    leading = [f"{ATTRIBUTE_PREFIX}{name}" for name in ("outcome", "reason", "error")]
-    return [name for name in leading if name in present] + sorted(present - set(leading))
-
-
-def command_dlq(args: argparse.Namespace) -> None:
-    """Show dead letters: id, the orderstatus.* attributes the worker set, a body preview."""
-    sqs = client("sqs", args.endpoint)
-    redrive = sqs.get_queue_attributes(QueueUrl=args.queue_url, AttributeNames=["RedrivePolicy"])
-    if redrive.get("Attributes", {}).get("RedrivePolicy") and not args.force:
-        # Every peek counts as a receive; on a queue with a redrive policy that moves messages
-        # to its DLQ after maxReceiveCount peeks.
-        raise SystemExit(
-            "error: this queue has a redrive policy, so peeking would count receives and push "
-            "messages to its DLQ; pass --force to peek anyway"
-        )
-    messages = peek_messages(sqs, args.queue_url, args.max)
-    if not messages:
-        print("(no messages)")
-        return
-    names = attribute_columns(messages)
-    width = None if args.full else ATTRIBUTE_PREVIEW
-    rows = [["MESSAGE ID", *(name[len(ATTRIBUTE_PREFIX) :].upper() for name in names), "BODY"]]
-    for message in messages:
-        attributes = message.get("MessageAttributes", {})
-        rows.append(
-            [
-                message["MessageId"],
-                *(shorten(attribute_text(attributes.get(name, {})), width) or "-" for name in names),
-                shorten(message.get("Body", ""), BODY_PREVIEW),
-            ]
-        )
-    print(render_table(rows))
-    print(f"({len(messages)} message{'s' if len(messages) != 1 else ''})")
-
-
-def command_depth(args: argparse.Namespace) -> None:
-    """Queue depth as SQS reports it (approximate; exact on moto)."""
-    sqs = client("sqs", args.endpoint)
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attributes = sqs.get_queue_attributes(QueueUrl=args.queue_url, AttributeNames=names)["Attributes"]
-    counts = {name: int(attributes.get(name, 0)) for name in names}
-    if args.total:
-        print(sum(counts.values()))
-    else:
-        print(" ".join(f"{name}={count}" for name, count in counts.items()))
-
-
 # --- command line -------------------------------------------------------------------------------
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -368,22 +240,6 @@ def parser() -> argparse.ArgumentParser:
         "platforms without one keep their secret as it is",
     )
     up.set_defaults(run=command_up)
-
-    dlq = commands.add_parser("dlq", help="list a queue's messages without consuming them")
-    dlq.add_argument("--endpoint", required=True)
-    dlq.add_argument("--queue-url", required=True)
-    dlq.add_argument(
-        "--max", type=positive, default=100, help="show at most this many messages (default 100)"
-    )
-    dlq.add_argument("--full", action="store_true", help="do not shorten attribute values")
-    dlq.add_argument("--force", action="store_true", help="peek even at a queue with a redrive policy")
-    dlq.set_defaults(run=command_dlq)
-
-    depth = commands.add_parser("depth", help="show a queue's visible and in-flight message counts")
-    depth.add_argument("--endpoint", required=True)
-    depth.add_argument("--queue-url", required=True)
-    depth.add_argument("--total", action="store_true", help="print only the sum, for scripts")
-    depth.set_defaults(run=command_depth)
     return root
 
 

@@ -31,6 +31,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
 REGION = "us-east-1"
+# moto accepts any credentials; fixed dummies keep real ones out of local runs by construction.
+ACCESS_KEY = "test"
+SECRET_KEY = "test"
 
 # `sam package` replaces each function's local CodeUri with the S3 object it uploaded; offline
 # we do the same with a fixed location (deploy uploads a stand-in zip there).
@@ -175,8 +178,8 @@ def client(service: str, endpoint: str):
         service,
         endpoint_url=endpoint,
         region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
         config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60),
     )
 

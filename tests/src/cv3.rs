@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use orderstatus::worker::WorkerSummary;
 use orderstatus_sandboxes::cv3::{Cv3Credentials, Cv3Sandbox};
 use serde_json::json;
 
@@ -37,6 +38,18 @@ impl Cv3Scene {
             )
             .await;
         Cv3Scene { stack, sandbox }
+    }
+
+    /// The local worker until the queue is empty (at most 20 batches), with CV3's client as
+    /// the function builds it, but a 5 s per-attempt HTTP timeout.
+    pub async fn work(&self) -> WorkerSummary {
+        self.work_with(Duration::from_secs(5), 20).await
+    }
+
+    /// The same with the given per-attempt HTTP timeout and batch bound.
+    pub async fn work_with(&self, timeout: Duration, max_batches: usize) -> WorkerSummary {
+        let platform = orderstatus_cv3::platform(timeout).unwrap();
+        self.stack.work(platform, max_batches).await
     }
 
     /// The order ids of every status the sandbox accepted, in the order it applied them.

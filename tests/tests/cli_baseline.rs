@@ -6,8 +6,6 @@ use std::time::Duration;
 use orderstatus::ledger::{LedgerKey, now_ms};
 use orderstatus::message::PlatformName;
 use orderstatus::platform::Target;
-use orderstatus::runtime::build_handler;
-use orderstatus::worker::{WorkerOptions, WorkerSummary};
 use orderstatus_tests::cli::{CliRun, Scratch, run, stack_env};
 use orderstatus_tests::cv3::Cv3Scene;
 use orderstatus_tests::stack::TestStack;
@@ -47,27 +45,6 @@ async fn baseline(stack: &TestStack, file: &str, extra: &[&str]) -> CliRun {
     ]
     .concat();
     run(&args, &stack_env(stack), None).await
-}
-
-/// The worker as Lambda would run the function: the real batch handler, the CV3 sandbox.
-async fn work(scene: &Cv3Scene) -> WorkerSummary {
-    let platform = orderstatus_cv3::platform(Duration::from_secs(5)).unwrap();
-    let handler = build_handler(platform, &scene.stack.function_env(), &scene.stack.clients);
-    let options = WorkerOptions {
-        queue_url: scene.stack.queue_url.clone(),
-        batch_size: 10,
-        wait: Duration::from_secs(1),
-        until_empty: true,
-        max_batches: Some(20),
-    };
-    Box::pin(orderstatus::worker::run(
-        &handler,
-        &scene.stack.clients.sqs,
-        &options,
-        std::future::pending(),
-    ))
-    .await
-    .expect("worker run")
 }
 
 #[tokio::test]
@@ -110,7 +87,7 @@ async fn a_baseline_of_10000_rows_twice_leaves_10000_records_and_makes_them_dupl
     stack
         .send(&[shipped(7), shipped(4_242), shipped(9_999), delivered(7)])
         .await;
-    let summary = work(&scene).await;
+    let summary = scene.work().await;
     assert_eq!(
         summary.outcomes.get("duplicate"),
         Some(&3),

@@ -6,34 +6,9 @@ use orderstatus::ledger::{LedgerKey, now_ms};
 use orderstatus::message::PlatformName;
 use orderstatus::platform::Target;
 use orderstatus::runtime::build_handler;
-use orderstatus::worker::{WorkerOptions, WorkerSummary};
+use orderstatus::worker::WorkerOptions;
 use orderstatus_sandboxes::cv3::{Fault, FaultKind};
 use orderstatus_tests::cv3::{Cv3Scene, credentials, invalid, processing, seed_example};
-
-async fn work(scene: &Cv3Scene) -> WorkerSummary {
-    work_with(scene, Duration::from_secs(5), 20).await
-}
-
-/// One worker run until the queue is empty, with the platform's per-attempt HTTP timeout.
-async fn work_with(scene: &Cv3Scene, timeout: Duration, max_batches: usize) -> WorkerSummary {
-    let platform = orderstatus_cv3::platform(timeout).unwrap();
-    let handler = build_handler(platform, &scene.stack.function_env(), &scene.stack.clients);
-    let options = WorkerOptions {
-        queue_url: scene.stack.queue_url.clone(),
-        batch_size: 10,
-        wait: Duration::from_secs(1),
-        until_empty: true,
-        max_batches: Some(max_batches),
-    };
-    Box::pin(orderstatus::worker::run(
-        &handler,
-        &scene.stack.clients.sqs,
-        &options,
-        std::future::pending(),
-    ))
-    .await
-    .expect("worker run")
-}
 
 #[tokio::test]
 async fn uploads_in_one_call_dead_letters_the_invalid_and_skips_the_duplicate() {
@@ -42,7 +17,7 @@ async fn uploads_in_one_call_dead_letters_the_invalid_and_skips_the_duplicate() 
         .stack
         .send(&[seed_example("12345"), processing("12346"), invalid()])
         .await;
-    let summary = work(&scene).await;
+    let summary = scene.work().await;
     assert_eq!(
         summary.outcomes.get("uploaded"),
         Some(&2),
@@ -81,7 +56,7 @@ async fn uploads_in_one_call_dead_letters_the_invalid_and_skips_the_duplicate() 
 
     // A second delivery of the same facts uploads nothing.
     scene.stack.send(&[seed_example("12345")]).await;
-    let again = work(&scene).await;
+    let again = scene.work().await;
     assert_eq!(
         again.outcomes.get("duplicate"),
         Some(&1),
@@ -122,7 +97,7 @@ async fn a_per_order_error_rejects_only_that_order() {
         .stack
         .send(&[seed_example("12345"), processing("55555")])
         .await;
-    let summary = work(&scene).await;
+    let summary = scene.work().await;
     assert_eq!(
         summary.outcomes.get("uploaded"),
         Some(&1),
@@ -158,7 +133,7 @@ async fn a_rotated_password_is_rejected_as_auth_not_retried() {
     rotated.pass = "new-password".into();
     scene.sandbox.set_credentials(rotated);
     scene.stack.send(&[seed_example("12345")]).await;
-    let summary = work(&scene).await;
+    let summary = scene.work().await;
     assert_eq!(
         summary.outcomes.get("rejected"),
         Some(&1),
@@ -189,7 +164,7 @@ async fn a_brief_500_is_retried_within_the_call() {
         .sandbox
         .inject(Fault::new(FaultKind::Http500).times(2));
     scene.stack.send(&[seed_example("12345")]).await;
-    let summary = work(&scene).await;
+    let summary = scene.work().await;
     assert_eq!(
         summary.outcomes.get("uploaded"),
         Some(&1),
@@ -217,7 +192,7 @@ async fn a_longer_outage_goes_back_to_sqs_and_nothing_is_lost() {
         .await;
     let mut outcomes = Vec::new();
     for _ in 0..10 {
-        let summary = work(&scene).await;
+        let summary = scene.work().await;
         outcomes.extend(summary.messages.iter().map(|m| m.outcome.name()));
         if scene.sandbox.received().statuses.len() >= 2 {
             break;
@@ -253,7 +228,7 @@ async fn sns_and_eventbridge_wrapped_messages_are_unwrapped() {
         processing("20002")
     );
     scene.stack.send(&[sns, eventbridge]).await;
-    let summary = work(&scene).await;
+    let summary = scene.work().await;
     assert_eq!(
         summary.outcomes.get("uploaded"),
         Some(&2),
@@ -272,7 +247,7 @@ async fn an_account_without_a_secret_is_dead_lettered_naming_the_secret() {
         .stack
         .send(&[message.to_string(), seed_example("30002")])
         .await;
-    let summary = work(&scene).await;
+    let summary = scene.work().await;
     assert_eq!(
         summary.outcomes.get("uploaded"),
         Some(&1),
@@ -303,7 +278,7 @@ async fn a_slow_platform_times_out_as_transient_and_the_retry_uploads() {
         .sandbox
         .inject(Fault::new(FaultKind::Slow).delay_ms(3_000).times(3));
     scene.stack.send(&[seed_example("40001")]).await;
-    let first = work_with(&scene, Duration::from_millis(500), 1).await;
+    let first = scene.work_with(Duration::from_millis(500), 1).await;
     assert_eq!(
         first.outcomes.get("transient"),
         Some(&1),
@@ -322,7 +297,7 @@ async fn a_slow_platform_times_out_as_transient_and_the_retry_uploads() {
     // The sandbox finishes the slow requests after the client gave up; wait them out, then
     // the redelivered message uploads.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let second = work_with(&scene, Duration::from_millis(500), 1).await;
+    let second = scene.work_with(Duration::from_millis(500), 1).await;
     assert_eq!(
         second.outcomes.get("uploaded"),
         Some(&1),
@@ -342,7 +317,7 @@ async fn an_error_naming_no_order_is_isolated_by_sending_entries_alone() {
         .stack
         .send(&[seed_example("50001"), processing("50002")])
         .await;
-    let summary = work(&scene).await;
+    let summary = scene.work().await;
     assert_eq!(
         summary.outcomes.get("uploaded"),
         Some(&2),
@@ -363,7 +338,7 @@ async fn a_server_soap_fault_is_transient() {
             .times(3),
     );
     scene.stack.send(&[seed_example("60001")]).await;
-    let summary = work_with(&scene, Duration::from_secs(5), 1).await;
+    let summary = scene.work_with(Duration::from_secs(5), 1).await;
     assert_eq!(
         summary.outcomes.get("transient"),
         Some(&1),
