@@ -12,6 +12,11 @@
 //! **Redrive** sends each selected letter's original body, and its producer's message
 //! attributes (not the `orderstatus.*` ones), back to the queue, and deletes the letter only
 //! once that send succeeded: a failure anywhere leaves the letter where it was.
+//!
+//! **Copies.** A worker that dies between writing a dead letter and deleting the message from
+//! its queue leaves the message to be dead-lettered again: two letters with one
+//! `orderstatus.source-message-id`. A walk shows them as one letter (with `copies`), and a
+//! redrive sends it once and deletes every copy.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -97,7 +102,18 @@ pub struct Letter {
     /// The producer's message attributes (everything but `orderstatus.*`), sent back on redrive.
     #[serde(skip)]
     pub producer_attributes: HashMap<String, MessageAttributeValue>,
+    /// How many copies of it the queue holds: more than 1 when a worker died between writing
+    /// the dead letter and deleting the message from its queue.
+    pub copies: usize,
+    /// This letter's receipt and its copies', all held by the walk that found them.
     #[serde(skip)]
+    held: Vec<Held>,
+}
+
+/// One received copy of a letter.
+#[derive(Debug, Clone)]
+struct Held {
+    message_id: String,
     receipt_handle: String,
 }
 
@@ -117,8 +133,9 @@ impl Letter {
         let reason = ours_named(ATTR_REASON);
         let system = message.attributes.unwrap_or_default();
         let number = |name: MessageSystemAttributeName| system.get(&name)?.parse::<i64>().ok();
+        let message_id = message.message_id.unwrap_or_default();
         Self {
-            message_id: message.message_id.unwrap_or_default(),
+            message_id: message_id.clone(),
             source_message_id: ours_named(ATTR_SOURCE_MESSAGE_ID),
             disposition: classify(outcome.as_deref(), reason.as_deref()),
             error: ours_named(ATTR_ERROR),
@@ -133,8 +150,36 @@ impl Letter {
             reason,
             body: message.body.unwrap_or_default(),
             producer_attributes,
-            receipt_handle: message.receipt_handle.unwrap_or_default(),
+            copies: 1,
+            held: vec![Held {
+                message_id,
+                receipt_handle: message.receipt_handle.unwrap_or_default(),
+            }],
         }
+    }
+
+    /// What makes two letters copies of one message: the id it had on the platform's queue
+    /// (SQS's own moves keep the message id).
+    fn identity(&self) -> &str {
+        self.source_message_id
+            .as_deref()
+            .unwrap_or(&self.message_id)
+    }
+
+    /// Takes a received letter in: a newer receipt of one of its copies replaces the old one
+    /// (only the newest is valid), another copy is added.
+    fn absorb(&mut self, other: Letter) {
+        for copy in other.held {
+            match self
+                .held
+                .iter_mut()
+                .find(|h| h.message_id == copy.message_id)
+            {
+                Some(known) => known.receipt_handle = copy.receipt_handle,
+                None => self.held.push(copy),
+            }
+        }
+        self.copies = self.held.len();
     }
 
     /// The reason to show and select by: the attribute, or [`MAX_RECEIVES_REASON`] for a
@@ -147,9 +192,10 @@ impl Letter {
         }
     }
 
-    /// Whether `id` names this letter (its own id or its id on the platform's queue).
+    /// Whether `id` names this letter (its own id, a copy's, or its id on the platform's queue).
     pub fn is_named(&self, id: &str) -> bool {
-        self.message_id == id || self.source_message_id.as_deref() == Some(id)
+        self.source_message_id.as_deref() == Some(id)
+            || self.held.iter().any(|held| held.message_id == id)
     }
 }
 
@@ -332,42 +378,56 @@ impl DeadLetters {
         entry.build().ok()
     }
 
-    /// Deletes sent letters from the dead-letter queue; returns those SQS refused to delete.
+    /// Deletes sent letters, every copy of each, from the dead-letter queue; returns the letters
+    /// of which SQS refused to delete a copy.
     async fn delete(&self, letters: &[&Letter]) -> Result<Vec<(String, String)>, String> {
-        if letters.is_empty() {
-            return Ok(Vec::new());
-        }
-        let entries = letters
+        let copies: Vec<(&Letter, &Held)> = letters
             .iter()
-            .enumerate()
-            .filter_map(|(i, letter)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(&letter.receipt_handle)
-                    .build()
-                    .ok()
-            })
+            .flat_map(|letter| letter.held.iter().map(move |held| (*letter, held)))
             .collect();
-        let output = self
-            .sqs
-            .delete_message_batch()
-            .queue_url(&self.dead_letter_queue_url)
-            .set_entries(Some(entries))
-            .send()
-            .await
-            .map_err(|e| error_text(&e))?;
-        Ok(output
-            .failed()
-            .iter()
-            .filter_map(|refused| {
-                let letter = letters.get(refused.id().parse::<usize>().ok()?)?;
-                let why = refused.message().unwrap_or(refused.code()).to_owned();
-                Some((letter.message_id.clone(), why))
-            })
-            .collect())
+        let mut refused_letters: Vec<(String, String)> = Vec::new();
+        for chunk in copies.chunks(SQS_BATCH_LIMIT) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, held))| {
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(&held.receipt_handle)
+                        .build()
+                        .ok()
+                })
+                .collect();
+            let output = self
+                .sqs
+                .delete_message_batch()
+                .queue_url(&self.dead_letter_queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| error_text(&e))?;
+            for refused in output.failed() {
+                let Some((letter, _)) = refused
+                    .id()
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| chunk.get(i))
+                else {
+                    continue;
+                };
+                if refused_letters
+                    .iter()
+                    .all(|(id, _)| *id != letter.message_id)
+                {
+                    let why = refused.message().unwrap_or(refused.code()).to_owned();
+                    refused_letters.push((letter.message_id.clone(), why));
+                }
+            }
+        }
+        Ok(refused_letters)
     }
 
-    /// Receives up to `max` distinct letters, holding each for [`HOLD`].
+    /// Receives up to `max` distinct letters, holding each (and each copy) for [`HOLD`].
     async fn walk(&self, max: usize) -> Result<Vec<Letter>, DeadLetterError> {
         let mut letters: Vec<Letter> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
@@ -409,11 +469,11 @@ impl DeadLetters {
             }
             for message in received {
                 let letter = Letter::from_message(message);
-                match index.get(&letter.message_id) {
-                    // Seen before: keep the newest receipt handle, the only valid one.
-                    Some(&i) => letters[i].receipt_handle = letter.receipt_handle,
+                match index.get(letter.identity()) {
+                    // Seen before, or a copy of a letter seen before.
+                    Some(&i) => letters[i].absorb(letter),
                     None => {
-                        index.insert(letter.message_id.clone(), letters.len());
+                        index.insert(letter.identity().to_owned(), letters.len());
                         letters.push(letter);
                     }
                 }
@@ -425,14 +485,18 @@ impl DeadLetters {
     /// Makes held letters visible again at once. Best effort: a letter not released becomes
     /// visible by itself when its [`HOLD`] ends.
     async fn release(&self, letters: &[Letter]) {
-        for chunk in letters.chunks(SQS_BATCH_LIMIT) {
+        let handles: Vec<&str> = letters
+            .iter()
+            .flat_map(|letter| letter.held.iter().map(|h| h.receipt_handle.as_str()))
+            .collect();
+        for chunk in handles.chunks(SQS_BATCH_LIMIT) {
             let entries = chunk
                 .iter()
                 .enumerate()
-                .filter_map(|(i, letter)| {
+                .filter_map(|(i, handle)| {
                     ChangeMessageVisibilityBatchRequestEntry::builder()
                         .id(i.to_string())
-                        .receipt_handle(&letter.receipt_handle)
+                        .receipt_handle(*handle)
                         .visibility_timeout(0)
                         .build()
                         .ok()
@@ -500,6 +564,39 @@ mod tests {
             );
         }
         Letter::from_message(message.build())
+    }
+
+    fn copy_of(id: &str, source: &str) -> Letter {
+        let message = Message::builder()
+            .message_id(id)
+            .receipt_handle(format!("handle-{id}"))
+            .body("{}")
+            .message_attributes(
+                ATTR_SOURCE_MESSAGE_ID,
+                MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(source)
+                    .build()
+                    .unwrap(),
+            );
+        Letter::from_message(message.build())
+    }
+
+    #[test]
+    fn copies_of_one_source_message_are_one_letter_holding_every_receipt() {
+        let mut first = copy_of("d1", "src");
+        let second = copy_of("d2", "src");
+        assert_eq!(first.identity(), second.identity());
+        first.absorb(second);
+        first.absorb(copy_of("d2", "src"));
+        assert_eq!(first.copies, 2, "a copy received twice is one copy");
+        let handles: Vec<&str> = first
+            .held
+            .iter()
+            .map(|h| h.receipt_handle.as_str())
+            .collect();
+        assert_eq!(handles, vec!["handle-d1", "handle-d2"]);
+        assert_ne!(copy_of("d3", "other").identity(), first.identity());
     }
 
     #[test]

@@ -228,6 +228,15 @@ fn print_letter(letter: &Letter, json: bool) {
     let field = |name: &str, value: String| println!("{name:<18}{value}");
     field("id", letter.message_id.clone());
     field("source id", or_dash(letter.source_message_id.as_deref()));
+    if letter.copies > 1 {
+        field(
+            "copies",
+            format!(
+                "{} (dead-lettered again after a worker stopped; redrive sends it once)",
+                letter.copies
+            ),
+        );
+    }
     field("order", or_dash(order_of(letter).as_deref()));
     field("outcome", or_dash(letter.outcome.as_deref()));
     field("reason", letter.reason_label().to_owned());
