@@ -2,7 +2,8 @@
 //!
 //! A function's `main` is three lines: set up logging, build its platform client, and call
 //! [`serve`]. Start-up makes no network call: the SDK fetches credentials and the account
-//! secrets on first use.
+//! secrets on first use, and the queue's visibility timeout is checked against the lease on
+//! the first batch.
 
 use std::time::Duration;
 
@@ -11,8 +12,10 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use crate::batch::{BatchHandler, DeadLetterQueue, HandlerParts};
 use crate::config::{AccountStore, BatchLimits, ConfigError, FunctionEnv};
 use crate::ledger::Ledger;
+use crate::ledger::now_ms;
 use crate::platform::Platform;
 use crate::scheduled::{Invocation, InvocationResponse, ScheduledWork};
+use crate::sqs::{SourceQueue, check_lease_fits, queue_facts};
 
 /// The AWS clients a handler uses, built from one SDK configuration.
 #[derive(Debug, Clone)]
@@ -57,6 +60,10 @@ pub fn build_handler<P: Platform>(
             P::NAME.as_str(),
         ),
         lease: env.lease,
+        source_queue: env
+            .queue_url
+            .as_ref()
+            .map(|url| SourceQueue::new(clients.sqs.clone(), url)),
     };
     BatchHandler::new(platform, parts)
 }
@@ -105,12 +112,57 @@ pub async fn serve<P: Platform>(
     let clients = AwsClients::new(&config);
     let handler = build_handler(platform, &env, &clients);
     let scheduled = build_scheduled_work(&env, &clients);
-    let (handler, scheduled) = (&handler, &scheduled);
+    let lease_check = LeaseCheck::new(&env, &clients);
+    let (handler, scheduled, lease_check) = (&handler, &scheduled, &lease_check);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<Invocation>| async move {
             let deadline_ms = i64::try_from(event.context.deadline).ok();
+            if let Invocation::Sqs(_) = &event.payload {
+                lease_check.ensure(handler, deadline_ms).await?;
+            }
             invoke(handler, scheduled, &event.payload, deadline_ms).await
         },
     ))
     .await
+}
+
+/// The function's refusal to run with a lease longer than its queue's visibility timeout
+/// ([`check_lease_fits`]). Checked on the first SQS batch rather than at start-up, which makes
+/// no network call; a pass is remembered for the container, a refusal is checked again on the
+/// next batch (the operator may have fixed the queue meanwhile).
+struct LeaseCheck {
+    sqs: aws_sdk_sqs::Client,
+    queue_url: Option<String>,
+    passed: tokio::sync::OnceCell<()>,
+}
+
+impl LeaseCheck {
+    fn new(env: &FunctionEnv, clients: &AwsClients) -> Self {
+        Self {
+            sqs: clients.sqs.clone(),
+            queue_url: env.queue_url.clone(),
+            passed: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn ensure<P: Platform>(
+        &self,
+        handler: &BatchHandler<P>,
+        deadline_ms: Option<i64>,
+    ) -> Result<(), lambda_runtime::Error> {
+        let Some(queue_url) = &self.queue_url else {
+            return Ok(());
+        };
+        self.passed
+            .get_or_try_init(|| async {
+                let queue = queue_facts(&self.sqs, queue_url).await?;
+                let lease = handler.lease_for(now_ms(), deadline_ms);
+                check_lease_fits(lease, queue_url, queue.visibility).inspect_err(|error| {
+                    tracing::error!(%error, "refusing to take leases the queue cannot honour");
+                })
+            })
+            .await
+            .map(|_| ())
+            .map_err(lambda_runtime::Error::from)
+    }
 }

@@ -1,10 +1,18 @@
 //! What Lambda's SQS event source mapping does, for the local worker and the tests: turn
 //! received messages into an `SqsEvent`, and delete what the handler did not report as failed.
+//! Also the function's own hold on its queue: a message that must wait for another worker's
+//! lease is kept invisible until the lease ends ([`SourceQueue::hold_until`]), and a lease may
+//! never outlast the queue's visibility timeout ([`check_lease_fits`]).
 
 use std::collections::HashSet;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage, SqsMessageAttribute};
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use std::time::Duration;
+
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
+    MessageSystemAttributeName, QueueAttributeName,
+};
 
 use crate::aws::error_text;
 
@@ -102,4 +110,192 @@ pub async fn delete_succeeded(
         }
     }
     Ok(deleted)
+}
+
+/// SQS's longest visibility timeout (12 hours).
+const MAX_VISIBILITY_SECONDS: i64 = 43_200;
+
+/// The queue a function's messages come from, for holding back messages that cannot succeed
+/// before a known time.
+#[derive(Debug, Clone)]
+pub struct SourceQueue {
+    client: aws_sdk_sqs::Client,
+    url: String,
+}
+
+impl SourceQueue {
+    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
+        Self {
+            client,
+            url: url.into(),
+        }
+    }
+
+    /// Whether `record` came from this queue (its ARN and the URL name the same queue), so its
+    /// receipt handle is valid here.
+    fn is_source_of(&self, record: &SqsMessage) -> bool {
+        let arn_name = record
+            .event_source_arn
+            .as_deref()
+            .and_then(|arn| arn.rsplit(':').next());
+        let url_name = self.url.trim_end_matches('/').rsplit('/').next();
+        arn_name.is_some() && arn_name == url_name
+    }
+
+    /// Keeps each record invisible until its time (epoch ms), so that a message waiting for a
+    /// lease is received again only when the lease has ended instead of being refused on every
+    /// receive and moved to the dead-letter queue by `maxReceiveCount`. Best effort: a record
+    /// that cannot be held comes back after the queue's visibility timeout, as before. Returns
+    /// how many were held.
+    pub async fn hold_until(&self, records: &[(&SqsMessage, i64)], now_ms: i64) -> usize {
+        let entries: Vec<_> = records
+            .iter()
+            .filter(|(record, _)| self.is_source_of(record))
+            .filter_map(|(record, until_ms)| {
+                // One second more: DynamoDB compares the lease's end with the claim's clock.
+                let seconds = ((until_ms - now_ms).max(0) + 999) / 1000 + 1;
+                Some((
+                    record.message_id.as_deref()?,
+                    record.receipt_handle.as_deref()?,
+                    seconds.min(MAX_VISIBILITY_SECONDS) as i32,
+                ))
+            })
+            .collect();
+        let mut held = 0;
+        for chunk in entries.chunks(10) {
+            let batch = chunk
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, handle, seconds))| {
+                    ChangeMessageVisibilityBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(*handle)
+                        .visibility_timeout(*seconds)
+                        .build()
+                        .ok()
+                })
+                .collect();
+            let result = self
+                .client
+                .change_message_visibility_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(batch))
+                .send()
+                .await;
+            match result {
+                Ok(output) => {
+                    held += output.successful().len();
+                    for refused in output.failed() {
+                        let id = refused
+                            .id()
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| chunk.get(i))
+                            .map(|(id, ..)| *id);
+                        tracing::warn!(
+                            message_id = id,
+                            error = refused.message().unwrap_or(refused.code()),
+                            "could not hold a locked message until its lease ends"
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!(
+                    error = %error_text(&e),
+                    count = chunk.len(),
+                    "could not hold locked messages until their leases end"
+                ),
+            }
+        }
+        held
+    }
+}
+
+/// A queue's ARN and visibility timeout, in one `GetQueueAttributes`.
+#[derive(Debug, Clone)]
+pub struct QueueFacts {
+    pub arn: String,
+    pub visibility: Duration,
+}
+
+pub async fn queue_facts(
+    client: &aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> Result<QueueFacts, String> {
+    let output = client
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .attribute_names(QueueAttributeName::VisibilityTimeout)
+        .send()
+        .await
+        .map_err(|e| format!("cannot read queue {queue_url}: {}", error_text(&e)))?;
+    let attributes = output.attributes();
+    let get = |name: QueueAttributeName| attributes.and_then(|a| a.get(&name)).cloned();
+    let arn = get(QueueAttributeName::QueueArn)
+        .ok_or_else(|| format!("queue {queue_url} has no QueueArn attribute"))?;
+    let visibility = get(QueueAttributeName::VisibilityTimeout)
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("queue {queue_url} has no VisibilityTimeout attribute"))?;
+    Ok(QueueFacts { arn, visibility })
+}
+
+/// Refuses a lease longer than the queue's visibility timeout: a message received again while
+/// its target's lease is still held (by a worker that died, say) would be refused on every
+/// receive and reach the dead-letter queue through `maxReceiveCount` without a reason.
+pub fn check_lease_fits(
+    lease: Duration,
+    queue_url: &str,
+    visibility: Duration,
+) -> Result<(), String> {
+    if lease <= visibility {
+        return Ok(());
+    }
+    Err(format!(
+        "the ledger lease ({} s, LEASE_SECONDS) is longer than the visibility timeout of queue \
+         {queue_url} ({} s): a message whose order another worker holds would come back before \
+         the lease ends, be refused each time, and use up its receives. Raise the queue's \
+         VisibilityTimeout to at least {} s, or set LEASE_SECONDS to at most {} s",
+        lease.as_secs(),
+        visibility.as_secs(),
+        lease.as_secs(),
+        visibility.as_secs()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_may_not_outlast_the_visibility_timeout() {
+        let url = "http://127.0.0.1:1/000000000000/q";
+        assert!(check_lease_fits(Duration::from_secs(20), url, Duration::from_secs(20)).is_ok());
+        let error =
+            check_lease_fits(Duration::from_secs(65), url, Duration::from_secs(20)).unwrap_err();
+        assert!(error.contains("65 s, LEASE_SECONDS"), "{error}");
+        assert!(
+            error.contains("VisibilityTimeout to at least 65 s"),
+            "{error}"
+        );
+        assert!(error.contains("LEASE_SECONDS to at most 20 s"), "{error}");
+    }
+
+    #[test]
+    fn only_records_of_the_queue_itself_are_held() {
+        let config = aws_sdk_sqs::Config::builder()
+            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            .build();
+        let queue = SourceQueue::new(
+            aws_sdk_sqs::Client::from_conf(config),
+            "http://127.0.0.1:1/000000000000/orders",
+        );
+        let mut record = SqsMessage::default();
+        record.event_source_arn = Some("arn:aws:sqs:us-east-1:000000000000:orders".into());
+        assert!(queue.is_source_of(&record));
+        record.event_source_arn = Some("arn:aws:sqs:us-east-1:000000000000:other".into());
+        assert!(!queue.is_source_of(&record));
+        record.event_source_arn = None;
+        assert!(!queue.is_source_of(&record));
+    }
 }

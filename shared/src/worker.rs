@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 
 use crate::aws::error_text;
 use crate::batch::{BatchHandler, MessageReport};
+use crate::ledger::now_ms;
 use crate::platform::Platform;
-use crate::sqs::{delete_succeeded, to_lambda_event};
+use crate::sqs::{check_lease_fits, delete_succeeded, queue_facts, to_lambda_event};
 
 /// How the worker polls.
 #[derive(Debug, Clone)]
@@ -39,7 +40,8 @@ pub struct WorkerSummary {
     pub messages: Vec<MessageReport>,
 }
 
-/// Polls until the queue is empty (with `until_empty`), `max_batches` is reached, or `stop`
+/// Refuses to start when the handler's lease is longer than the queue's visibility timeout
+/// ([`check_lease_fits`]). Polls until the queue is empty (with `until_empty`), `max_batches` is reached, or `stop`
 /// resolves (Ctrl-C); a batch in progress is always finished first.
 pub async fn run<P: Platform>(
     handler: &BatchHandler<P>,
@@ -60,7 +62,10 @@ pub async fn run_bounded<P: Platform>(
     deadline_ms: Option<i64>,
     stop: impl Future<Output = ()>,
 ) -> Result<WorkerSummary, String> {
-    let queue_arn = queue_arn(sqs, &options.queue_url).await?;
+    let queue = queue_facts(sqs, &options.queue_url).await?;
+    let lease = handler.lease_for(now_ms(), deadline_ms);
+    check_lease_fits(lease, &options.queue_url, queue.visibility)?;
+    let queue_arn = queue.arn;
     let region = queue_arn
         .split(':')
         .nth(3)
@@ -102,21 +107,6 @@ pub async fn run_bounded<P: Platform>(
         summary.messages.extend(report.messages);
     }
     Ok(summary)
-}
-
-async fn queue_arn(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<String, String> {
-    let output = sqs
-        .get_queue_attributes()
-        .queue_url(queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .map_err(|e| format!("cannot read queue {queue_url}: {}", error_text(&e)))?;
-    output
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-        .cloned()
-        .ok_or_else(|| format!("queue {queue_url} has no QueueArn attribute"))
 }
 
 /// Receives up to `batch_size` messages: long-polls once, then keeps taking what is there.

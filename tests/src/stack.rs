@@ -36,6 +36,9 @@ pub struct TestStack {
     pub queue_url: String,
     pub dead_letter_queue_url: String,
     pub secrets_prefix: String,
+    /// The ledger lease the functions get: 60 s, or the queue's visibility timeout if that is
+    /// shorter (the worker refuses a lease the queue cannot honour).
+    pub lease: Duration,
 }
 
 /// The SDK configuration tests use: moto's endpoint, a fixed region, dummy credentials.
@@ -95,6 +98,7 @@ impl TestStack {
             queue_url,
             dead_letter_queue_url,
             secrets_prefix: format!("test-{id}/"),
+            lease: visibility.min(Duration::from_secs(60)),
         }
     }
 
@@ -108,7 +112,7 @@ impl TestStack {
                 prefix: self.secrets_prefix.clone(),
                 allow_insecure_http: true,
             },
-            lease: Duration::from_secs(60),
+            lease: self.lease,
             retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
@@ -128,6 +132,7 @@ impl TestStack {
             ),
             ("SECRETS_PREFIX".into(), self.secrets_prefix.clone()),
             ("ALLOW_INSECURE_HTTP".into(), "true".into()),
+            ("LEASE_SECONDS".into(), self.lease.as_secs().to_string()),
         ]
     }
 

@@ -108,6 +108,7 @@ async fn history_shows_a_lease_held_by_a_worker() {
         key: &key,
         fingerprint: "fp-in-flight",
         position: &position,
+        tracking: None,
     };
     ledger.claim(request, now, now + 600_000).await.unwrap();
 

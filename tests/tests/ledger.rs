@@ -55,6 +55,7 @@ async fn claim(
         key,
         fingerprint: fp,
         position: pos,
+        tracking: None,
     };
     ledger
         .claim(request, now, now + MINUTE)
@@ -75,6 +76,7 @@ async fn upload(ledger: &Ledger, key: &LedgerKey, fp: &str, pos: &Position, now:
         key,
         fingerprint: fp,
         position: pos,
+        tracking: None,
     };
     let done = ledger
         .complete(&claim, &request, uploaded("shipped"), now)
@@ -171,6 +173,7 @@ async fn an_expired_lease_is_taken_over_and_the_old_holder_is_fenced_out() {
         key: &key,
         fingerprint: "fp-a",
         position: &pos,
+        tracking: None,
     };
     let late = ledger
         .complete(&first, &request, uploaded("shipped"), later)
@@ -224,6 +227,7 @@ async fn a_rejection_is_history_but_does_not_block_a_fixed_retry() {
         key: &key,
         fingerprint: "fp-a",
         position: &pos,
+        tracking: None,
     };
     let rejected = Completion {
         kind: EntryKind::Rejected,
@@ -400,4 +404,86 @@ async fn a_baseline_names_a_target_given_twice_and_newest_per_target_keeps_the_n
     ]);
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].fingerprint, "fp-c");
+}
+
+#[tokio::test]
+async fn after_a_takeover_an_event_older_than_the_abandoned_claims_is_stale() {
+    let (stack, ledger) = setup().await;
+    let key = key("7007");
+    let now = now_ms();
+    // The order was at `processing` (position 0)...
+    upload(
+        &ledger,
+        &key,
+        "fp-processing",
+        &position(0),
+        now - 10 * MINUTE,
+    )
+    .await;
+    // ...when a worker claimed its newest event, `shipped` (position 100, tracking UPS: 1Z),
+    // uploaded it, and died before its commit: the lease expired a minute ago, uncommitted.
+    let shipped = position(100);
+    let abandoned = ClaimRequest {
+        key: &key,
+        fingerprint: "fp-shipped",
+        position: &shipped,
+        tracking: Some("UPS: 1Z"),
+    };
+    let started = now - 3 * MINUTE;
+    claimed(
+        ledger
+            .claim(abandoned, started, started + 2 * MINUTE)
+            .await
+            .expect("claim"),
+    );
+
+    // The takeover receives the older `partially_shipped` event first: it is stale, judged
+    // by the abandoned claim's position although the ledger still says position 0.
+    stack.dynamodb_requests.reset();
+    let older = claim(&ledger, &key, "fp-partial", &position(50), now).await;
+    assert_eq!(
+        older,
+        ClaimOutcome::Stale {
+            newer: shipped.clone()
+        },
+        "an older event must not step the platform back behind what it may already have"
+    );
+    assert_eq!(
+        stack.dynamodb_requests.total(),
+        1,
+        "still one write decides"
+    );
+
+    // The redelivered `shipped` event uploads, and its claim shows that the abandoned claim
+    // may already have sent the tracking e-mail.
+    let redelivered = claimed(claim(&ledger, &key, "fp-shipped", &shipped, now).await);
+    let prior = redelivered.prior.expect("the record as it was");
+    assert!(prior.may_have_sent_tracking("UPS: 1Z"));
+    assert!(!prior.may_have_sent_tracking("UPS: 2"));
+}
+
+#[tokio::test]
+async fn a_live_claim_for_a_newer_event_makes_an_older_one_wait_not_stale() {
+    // While the newer event's worker is alive it may still fail and release its lease, so the
+    // older event waits (locked) instead of being dropped.
+    let (_stack, ledger) = setup().await;
+    let key = key("7008");
+    let now = now_ms();
+    claimed(claim(&ledger, &key, "fp-new", &position(100), now).await);
+    let older = claim(&ledger, &key, "fp-old", &position(50), now + 1_000).await;
+    assert!(matches!(older, ClaimOutcome::Locked { .. }), "{older:?}");
+}
+
+#[tokio::test]
+async fn a_committed_or_released_claim_leaves_no_floor() {
+    let (_stack, ledger) = setup().await;
+    let key = key("7009");
+    let now = now_ms();
+    let pos = position(100);
+    let held = claimed(claim(&ledger, &key, "fp-new", &pos, now).await);
+    ledger.release(&key, &held).await.expect("release");
+    let record = ledger.record(&key).await.expect("read").expect("record");
+    assert_eq!(record.lease, None, "release removes every lease attribute");
+    let older = claim(&ledger, &key, "fp-old", &position(50), now + 1_000).await;
+    assert!(matches!(older, ClaimOutcome::Claimed(_)), "{older:?}");
 }

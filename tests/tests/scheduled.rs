@@ -50,6 +50,7 @@ async fn lease(scene: &Cv3Scene, platform: PlatformName, order: &str, until_ms: 
         key: &key,
         fingerprint: "fp",
         position: &position,
+        tracking: None,
     };
     let outcome = ledger
         .claim(request, until_ms.min(now_ms()) - 120_000, until_ms)

@@ -220,7 +220,7 @@ impl Platform for Cv3 {
 
     fn prepare(&self, unit: &mut Unit<Cv3Payload>, prior: Option<&LedgerRecord>) {
         let first_time = match (&unit.tracking, prior) {
-            (Some(tracking), Some(prior)) => !prior.has_uploaded_tracking(tracking),
+            (Some(tracking), Some(prior)) => !prior.may_have_sent_tracking(tracking),
             (Some(_), None) => true,
             (None, _) => false,
         };

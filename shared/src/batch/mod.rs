@@ -22,7 +22,7 @@ pub use dead_letter::{
     DeadLetterQueue,
 };
 pub use outcome::{InvalidReason, Outcome};
-use outcome::{UnitOutcome, combine};
+use outcome::{UnitOutcome, combine, locked_until};
 
 use crate::config::{Account, AccountStore, ConfigError};
 use crate::ledger::{
@@ -31,6 +31,7 @@ use crate::ledger::{
 };
 use crate::message::StatusMessage;
 use crate::platform::{Action, Platform, Unit, UnitResult};
+use crate::sqs::SourceQueue;
 use crate::telemetry;
 use crate::validate::{parse_body, salvage_identity};
 
@@ -44,6 +45,10 @@ pub struct HandlerParts<S> {
     pub dead_letters: DeadLetterQueue,
     /// Longest lease when the invocation has no deadline (the local worker).
     pub lease: Duration,
+    /// The queue the batches come from, to hold a message that waits for another worker's
+    /// lease until that lease ends; without it such a message returns after the queue's
+    /// visibility timeout.
+    pub source_queue: Option<SourceQueue>,
 }
 
 /// The batch handler of one platform.
@@ -53,6 +58,7 @@ pub struct BatchHandler<P: Platform> {
     ledger: Ledger,
     dead_letters: DeadLetterQueue,
     lease: Duration,
+    source_queue: Option<SourceQueue>,
 }
 
 /// The outcome of one message, for logs, the worker's summary and tests.
@@ -97,6 +103,9 @@ struct Entry<'e, S, P> {
     account: Option<String>,
     order_id: Option<String>,
     state: State<S, P>,
+    /// When a unit of this message was refused because another worker's lease holds its
+    /// target: the end of the last such lease (epoch ms).
+    locked_until_ms: Option<i64>,
 }
 
 enum State<S, P> {
@@ -127,6 +136,7 @@ impl<S, P> Work<S, P> {
             key: &self.key,
             fingerprint: &self.unit.fingerprint,
             position: &self.position,
+            tracking: self.unit.tracking.as_deref(),
         }
     }
 }
@@ -139,7 +149,18 @@ impl<P: Platform> BatchHandler<P> {
             ledger: parts.ledger,
             dead_letters: parts.dead_letters,
             lease: parts.lease,
+            source_queue: parts.source_queue,
         }
+    }
+
+    /// How long a lease taken now may last: the configured lease, bounded by the invocation's
+    /// deadline (epoch ms) when there is one, and never under a second.
+    pub fn lease_for(&self, now_ms: i64, deadline_ms: Option<i64>) -> Duration {
+        let mut until = now_ms + self.lease.as_millis() as i64;
+        if let Some(deadline) = deadline_ms {
+            until = until.min(deadline).max(now_ms + 1000);
+        }
+        Duration::from_millis((until - now_ms).max(0) as u64)
     }
 
     /// Handles one batch. `deadline_ms` (epoch ms) bounds the leases taken; Lambda passes its
@@ -170,6 +191,7 @@ impl<P: Platform> BatchHandler<P> {
             account: None,
             order_id: None,
             state: State::Done(Outcome::transient("not processed")),
+            locked_until_ms: None,
         };
         let body = record.body.as_deref().unwrap_or_default();
         entry.state = match parse_body(body) {
@@ -281,6 +303,7 @@ impl<P: Platform> BatchHandler<P> {
             per_entry.entry(item.entry).or_default().push(outcome);
         }
         for (index, outcomes) in per_entry {
+            entries[index].locked_until_ms = locked_until(&outcomes);
             let outcome = combine(outcomes);
             if let (Outcome::Transient { .. }, Some(group)) = (&outcome, entries[index].group) {
                 failed_groups.push(group);
@@ -296,10 +319,7 @@ impl<P: Platform> BatchHandler<P> {
         deadline_ms: Option<i64>,
     ) {
         let now = now_ms();
-        let mut lease_until = now + self.lease.as_millis() as i64;
-        if let Some(deadline) = deadline_ms {
-            lease_until = lease_until.min(deadline).max(now + 1000);
-        }
+        let lease_until = now + self.lease_for(now, deadline_ms).as_millis() as i64;
         let results: Vec<_> = futures::stream::iter(work.iter().enumerate())
             .map(|(i, item)| async move {
                 (
@@ -331,7 +351,8 @@ impl<P: Platform> BatchHandler<P> {
                     item.outcome = Some(UnitOutcome::Stale);
                 }
                 Ok(ClaimOutcome::Locked { until_ms }) => {
-                    item.outcome = Some(UnitOutcome::Transient {
+                    item.outcome = Some(UnitOutcome::Locked {
+                        until_ms,
                         error: format!(
                             "{} is being uploaded by another worker (lease until {until_ms})",
                             item.unit.target
@@ -457,7 +478,7 @@ impl<P: Platform> BatchHandler<P> {
             UnitOutcome::Rejected { error, .. } => {
                 (EntryKind::Rejected, None, Some(error.as_str()))
             }
-            UnitOutcome::Transient { .. } | UnitOutcome::Stale => {
+            UnitOutcome::Transient { .. } | UnitOutcome::Locked { .. } | UnitOutcome::Stale => {
                 if let Err(e) = self.ledger.release(&item.key, claim).await {
                     tracing::warn!(target = %item.unit.target, error = %e, "could not release a lease; it will expire");
                 }
@@ -520,6 +541,7 @@ impl<P: Platform> BatchHandler<P> {
         } else {
             self.dead_letters.send(&letters).await
         };
+        self.hold_locked(&entries, &outcomes).await;
         let mut report = BatchReport::default();
         for (entry, outcome) in entries.into_iter().zip(outcomes) {
             let dead_lettered = outcome.goes_to_dead_letter_queue()
@@ -541,6 +563,29 @@ impl<P: Platform> BatchHandler<P> {
             report.messages.push(message);
         }
         report
+    }
+}
+
+impl<P: Platform> BatchHandler<P> {
+    /// Keeps each message that waits for another worker's lease invisible until that lease
+    /// ends: retried earlier, it would only be refused again and use up a receive.
+    async fn hold_locked(
+        &self,
+        entries: &[Entry<'_, P::Settings, P::Payload>],
+        outcomes: &[Outcome],
+    ) {
+        let Some(queue) = &self.source_queue else {
+            return;
+        };
+        let waiting: Vec<_> = entries
+            .iter()
+            .zip(outcomes)
+            .filter(|(_, outcome)| matches!(outcome, Outcome::Transient { .. }))
+            .filter_map(|(entry, _)| Some((entry.record, entry.locked_until_ms?)))
+            .collect();
+        if !waiting.is_empty() {
+            queue.hold_until(&waiting, now_ms()).await;
+        }
     }
 }
 
@@ -658,6 +703,7 @@ mod tests {
             account: None,
             order_id: None,
             state,
+            locked_until_ms: None,
         }
     }
 

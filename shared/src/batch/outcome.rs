@@ -102,12 +102,39 @@ impl Outcome {
 /// What became of one unit of a message.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum UnitOutcome {
-    Uploaded { reference: Option<String> },
-    Skipped { reason: String },
+    Uploaded {
+        reference: Option<String>,
+    },
+    Skipped {
+        reason: String,
+    },
     Duplicate,
     Stale,
-    Rejected { reason: RejectReason, error: String },
-    Transient { error: String },
+    Rejected {
+        reason: RejectReason,
+        error: String,
+    },
+    Transient {
+        error: String,
+    },
+    /// Another worker's live lease holds the target until `until_ms` (epoch ms): transient, and
+    /// no retry can succeed before then.
+    Locked {
+        until_ms: i64,
+        error: String,
+    },
+}
+
+/// When a message whose units were refused as locked can be retried with a chance: when the
+/// last of those leases ends.
+pub(crate) fn locked_until(units: &[UnitOutcome]) -> Option<i64> {
+    units
+        .iter()
+        .filter_map(|unit| match unit {
+            UnitOutcome::Locked { until_ms, .. } => Some(*until_ms),
+            _ => None,
+        })
+        .max()
 }
 
 /// A message's outcome from its units' outcomes: the worst one decides. A transient unit makes
@@ -121,7 +148,9 @@ pub(crate) fn combine(units: Vec<UnitOutcome>) -> Outcome {
     let mut rejected = None;
     for unit in units {
         match unit {
-            UnitOutcome::Transient { error } => return Outcome::Transient { error },
+            UnitOutcome::Transient { error } | UnitOutcome::Locked { error, .. } => {
+                return Outcome::Transient { error };
+            }
             UnitOutcome::Rejected { reason, error } => {
                 rejected.get_or_insert(Outcome::Rejected { reason, error });
             }

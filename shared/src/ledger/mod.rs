@@ -4,7 +4,10 @@
 //! both win:
 //!
 //! * **claim** (1 write): take a lease on the target if nobody holds a live one, and if the
-//!   unit's fingerprint differs from the last upload and its event is not older. A refused claim
+//!   unit's fingerprint differs from the last upload and its event is older neither than the
+//!   last upload nor than an abandoned claim's (an expired lease never committed: its worker
+//!   may have died after the platform accepted the newer event, which SQS will redeliver, so
+//!   letting an older event through would step the platform backwards). A refused claim
 //!   returns the old item (`ReturnValuesOnConditionCheckFailure = ALL_OLD`), which says at once
 //!   whether the unit is a duplicate, stale or locked; an accepted claim returns it too
 //!   (`ReturnValues = ALL_OLD`), which the platform may use and the commit extends.
@@ -40,7 +43,7 @@ pub use sweep::ExpiredLeases;
 use crate::aws::error_text;
 
 /// The update clause that gives a lease back.
-const RELEASE: &str = "REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos";
+const RELEASE: &str = "REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos, #lease_tracking";
 
 /// How many history entries each target keeps (newest first).
 pub const HISTORY_LIMIT: usize = 20;
@@ -90,6 +93,9 @@ pub struct ClaimRequest<'a> {
     pub key: &'a LedgerKey,
     pub fingerprint: &'a str,
     pub position: &'a Position,
+    /// The unit's tracking set, kept with the lease: if the claim is abandoned, whoever takes
+    /// it over must assume the platform may have e-mailed it already.
+    pub tracking: Option<&'a str>,
 }
 
 /// What to record when a claim ends in an upload, a skip or a rejection.
@@ -224,7 +230,8 @@ impl Ledger {
     }
 
     /// An update of `key` that names the lease attributes (`#lease_token`, `#lease_until`,
-    /// `#lease_fp`, `#lease_pos`) and binds `:token`; claim, complete and release add the rest.
+    /// `#lease_fp`, `#lease_pos`, `#lease_tracking`) and binds `:token`; claim, complete and
+    /// release add the rest.
     fn lease_update(&self, key: &LedgerKey, token: &str) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
@@ -234,6 +241,7 @@ impl Ledger {
             .expression_attribute_names("#lease_until", "lease_until")
             .expression_attribute_names("#lease_fp", "lease_fp")
             .expression_attribute_names("#lease_pos", "lease_pos")
+            .expression_attribute_names("#lease_tracking", "lease_tracking")
             .expression_attribute_values(":token", AttributeValue::S(token.to_owned()))
     }
 
@@ -245,14 +253,19 @@ impl Ledger {
         lease_until_ms: i64,
     ) -> Result<ClaimOutcome, LedgerError> {
         let token = uuid::Uuid::new_v4().to_string();
-        let result = self
-            .lease_update(request.key, &token)
-            .update_expression(
-                "SET #lease_token = :token, #lease_until = :until, #lease_fp = :fp, \
-                 #lease_pos = :pos, #expires_at = if_not_exists(#expires_at, :expires)",
-            )
+        let set = "SET #lease_token = :token, #lease_until = :until, #lease_fp = :fp, \
+                   #lease_pos = :pos, #expires_at = if_not_exists(#expires_at, :expires)";
+        let mut update = self.lease_update(request.key, &token);
+        update = match request.tracking {
+            Some(tracking) => update
+                .update_expression(format!("{set}, #lease_tracking = :tracking"))
+                .expression_attribute_values(":tracking", AttributeValue::S(tracking.to_owned())),
+            None => update.update_expression(format!("{set} REMOVE #lease_tracking")),
+        };
+        let result = update
             .condition_expression(
                 "(attribute_not_exists(#lease_until) OR #lease_until < :now) \
+                 AND (attribute_not_exists(#lease_pos) OR #lease_pos <= :pos) \
                  AND (attribute_not_exists(#fp) OR (#fp <> :fp AND #pos <= :pos))",
             )
             .expression_attribute_names("#expires_at", "expires_at")
@@ -614,9 +627,21 @@ fn decide_refusal(old: &LedgerRecord, request: &ClaimRequest<'_>, now_ms: i64) -
             newer: newer.clone(),
         };
     }
+    // An abandoned claim (expired, never committed) for a newer event: its worker may have died
+    // after the platform accepted that event. SQS redelivers it, and it uploads then; this
+    // older one would step the platform backwards in between.
+    if let Some(lease) = &old.lease
+        && !lease.is_live(now_ms)
+        && let Some(newer) = &lease.position
+        && newer > request.position
+    {
+        return ClaimOutcome::Stale {
+            newer: newer.clone(),
+        };
+    }
     // Another status is being uploaded right now: after it lands, this one may differ from
     // it again, so it must wait rather than be judged against the state before.
-    let live_lease = old.lease.as_ref().filter(|lease| lease.until_ms >= now_ms);
+    let live_lease = old.lease.as_ref().filter(|lease| lease.is_live(now_ms));
     if let Some(lease) = live_lease
         && lease.fingerprint.as_deref() != Some(request.fingerprint)
     {

@@ -6,7 +6,7 @@
 //! | attribute | meaning |
 //! |---|---|
 //! | `fp`, `pos`, `status` | fingerprint, event position and status of the last uploaded (or skipped) unit |
-//! | `lease_token`, `lease_until`, `lease_fp`, `lease_pos` | the live claim, if any (epoch ms) |
+//! | `lease_token`, `lease_until`, `lease_fp`, `lease_pos`, `lease_tracking` | the last claim not yet committed or released: live until `lease_until` (epoch ms); once expired, an abandoned claim whose upload may have reached the platform |
 //! | `history` | newest-first list of what happened, bounded |
 //! | `expires_at` | DynamoDB TTL, epoch seconds |
 
@@ -137,12 +137,23 @@ pub struct HistoryEntry {
     pub message_id: Option<String>,
 }
 
-/// A live claim on a target.
+/// A claim on a target that was neither committed nor released: live until `until_ms`; after
+/// that, the claim of a worker that died, whose upload may or may not have reached the platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     pub token: String,
     pub until_ms: i64,
     pub fingerprint: Option<String>,
+    /// The position of the event the claim was for.
+    pub position: Option<Position>,
+    /// The tracking set the claimed unit carried, if any.
+    pub tracking: Option<String>,
+}
+
+impl Lease {
+    pub fn is_live(&self, now_ms: i64) -> bool {
+        self.until_ms >= now_ms
+    }
 }
 
 /// A ledger item as read back.
@@ -160,12 +171,20 @@ pub struct LedgerRecord {
 }
 
 impl LedgerRecord {
-    /// Whether this tracking set was uploaded to the target before.
-    pub fn has_uploaded_tracking(&self, tracking: &str) -> bool {
-        self.history.iter().any(|entry| {
+    /// Whether this tracking set may already have reached the target: it was uploaded before,
+    /// or an abandoned claim carried it (its worker may have died after the platform accepted
+    /// it and before the commit). The tracking e-mail is sent only when this is false, so a
+    /// takeover never e-mails the shopper twice.
+    pub fn may_have_sent_tracking(&self, tracking: &str) -> bool {
+        let uploaded = self.history.iter().any(|entry| {
             matches!(entry.kind, EntryKind::Uploaded | EntryKind::Baseline)
                 && entry.tracking.as_deref() == Some(tracking)
-        })
+        });
+        let abandoned = self
+            .lease
+            .as_ref()
+            .is_some_and(|lease| lease.tracking.as_deref() == Some(tracking));
+        uploaded || abandoned
     }
 
     /// The item id for item targets (from the sort key).
@@ -179,6 +198,8 @@ impl LedgerRecord {
                 token,
                 until_ms,
                 fingerprint: string(item, "lease_fp"),
+                position: string(item, "lease_pos").map(Position::from_stored),
+                tracking: string(item, "lease_tracking"),
             }),
             _ => None,
         };
@@ -301,7 +322,28 @@ mod tests {
         let record = LedgerRecord::from_item(&item);
         assert_eq!(record.history, vec![entry]);
         assert_eq!(record.item_id(), Some("7"));
-        assert!(record.has_uploaded_tracking("UPS: 1"));
-        assert!(!record.has_uploaded_tracking("UPS: 2"));
+        assert!(record.may_have_sent_tracking("UPS: 1"));
+        assert!(!record.may_have_sent_tracking("UPS: 2"));
+    }
+
+    #[test]
+    fn an_abandoned_claims_tracking_counts_as_possibly_sent() {
+        let item = HashMap::from([
+            ("pk".to_owned(), AttributeValue::S("cv3#default#1".into())),
+            ("sk".to_owned(), AttributeValue::S("order".into())),
+            ("lease_token".to_owned(), AttributeValue::S("t".into())),
+            ("lease_until".to_owned(), AttributeValue::N("5".into())),
+            ("lease_pos".to_owned(), AttributeValue::S("9".into())),
+            (
+                "lease_tracking".to_owned(),
+                AttributeValue::S("UPS: 1".into()),
+            ),
+        ]);
+        let record = LedgerRecord::from_item(&item);
+        let lease = record.lease.as_ref().unwrap();
+        assert_eq!(lease.position, Some(Position::from_stored("9".into())));
+        assert!(!lease.is_live(6) && lease.is_live(5));
+        assert!(record.may_have_sent_tracking("UPS: 1"));
+        assert!(!record.may_have_sent_tracking("UPS: 2"));
     }
 }
