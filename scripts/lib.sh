@@ -53,6 +53,16 @@ dev_bounded() {
     fi
 }
 
+# --- Cargo ------------------------------------------------------------------------------------
+
+# Print cargo's target directory: `target/` unless CARGO_TARGET_DIR or a cargo config moves it
+# (a common setting), so scripts find the binaries where cargo really put them.
+dev_target_dir() {
+    cargo metadata --no-deps --format-version 1 |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' ||
+        dev_die "cargo metadata failed; cannot find cargo's target directory"
+}
+
 # --- Python virtual environment ---------------------------------------------------------------
 
 # Ensure .venv exists and has scripts/requirements-dev.txt installed. pip runs only when the
