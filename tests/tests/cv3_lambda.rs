@@ -139,3 +139,33 @@ async fn the_binary_drains_its_queue_on_a_schedule_and_refuses_unknown_input() {
     assert!(error.contains("drian"), "{error}");
     function.stop().await;
 }
+
+#[tokio::test]
+async fn the_binary_refuses_a_lease_longer_than_the_queues_visibility_timeout() {
+    let scene = Cv3Scene::new(Duration::from_secs(20)).await;
+    let mut env = scene.stack.function_env_vars();
+    env.retain(|(name, _)| name != "LEASE_SECONDS");
+    env.push(("LEASE_SECONDS".into(), "65".into()));
+    let function = LambdaFunction::start("orderstatus-cv3", "orderstatus-cv3", env).await;
+    scene.stack.send(&[processing("12347")]).await;
+    let messages = scene.stack.receive(&scene.stack.queue_url, 10).await;
+    let event =
+        orderstatus::sqs::to_lambda_event(messages, &scene.stack.queue_arn().await, "us-east-1");
+    let refused = function
+        .try_invoke(
+            serde_json::to_value(&event).unwrap(),
+            Duration::from_secs(600),
+        )
+        .await
+        .expect_err("a 65 s lease on a 20 s queue");
+    assert!(refused.contains("LEASE_SECONDS"), "{refused}");
+    assert!(
+        refused.contains("VisibilityTimeout to at least 65 s"),
+        "{refused}"
+    );
+    assert!(
+        scene.sandbox.received().statuses.is_empty(),
+        "nothing uploaded"
+    );
+    function.stop().await;
+}
