@@ -1,15 +1,19 @@
 //! The HTTP client every platform uses: rustls, timeouts, and bounded retries.
 //!
-//! Retries happen on connection errors, timeouts, 5xx and 429, with full-jitter exponential
-//! backoff, honouring `Retry-After` (seconds or an HTTP date). Other 4xx answers are returned at
-//! once: asking again will not change them. When retries run out the last answer (or transport
-//! error) is returned and the caller reports the unit as transient, so SQS retries later.
+//! Retries happen on connection errors, timeouts, 5xx and 429, and on bodies a platform reads as
+//! "slow down" or "try again" ([`HttpClient::exchange`]), with full-jitter exponential backoff,
+//! honouring `Retry-After` (seconds or an HTTP date). Other answers are returned at once: asking
+//! again will not change them. When retries run out the last answer (or transport error) is
+//! returned and the unit is transient, so SQS retries later.
 
 use std::time::Duration;
 
 use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
+
+use crate::answer::unreachable;
+use crate::platform::UnitResult;
 
 /// Retry settings.
 #[derive(Debug, Clone, Copy)]
@@ -79,55 +83,96 @@ impl HttpClient {
         Ok(Self { client, policy })
     }
 
-    /// Sends the request that `build` makes (called again for each attempt), with retries.
+    /// Sends the request that `build` makes (called again for each attempt), retrying
+    /// transport errors, 5xx and 429, and returns the last answer.
     pub async fn send(
         &self,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<HttpResponse, TransportError> {
+        self.with_retries(build, |answer| {
+            let retry = match &answer {
+                Ok(response) => response.is_transient(),
+                Err(_) => true,
+            };
+            (answer, retry)
+        })
+        .await
+    }
+
+    /// Sends and reads: `read` turns each answer into the platform's result or a failure of
+    /// the whole call (usually through [`crate::answer::classify`]). A transient failure, from
+    /// the HTTP status or from the body ("slow down", "try again"), is retried like a 429:
+    /// with backoff, honouring `Retry-After`, within the policy's attempts. No answer at all is
+    /// transient, named after `platform`.
+    pub async fn exchange<T>(
+        &self,
+        platform: &str,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+        read: impl Fn(&HttpResponse) -> Result<T, UnitResult>,
+    ) -> Result<T, UnitResult> {
+        self.with_retries(build, |answer| {
+            let result = match answer {
+                Ok(response) => read(&response),
+                Err(error) => Err(unreachable(platform, &error)),
+            };
+            let retry = matches!(result, Err(UnitResult::Transient { .. }));
+            (result, retry)
+        })
+        .await
+    }
+
+    /// The attempt loop: `judge` turns each answer (or transport error) into the value to
+    /// return and whether another attempt may change it.
+    async fn with_retries<T>(
+        &self,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+        judge: impl Fn(Result<HttpResponse, TransportError>) -> (T, bool),
+    ) -> T {
         let mut attempt = 1;
         loop {
             let last = attempt >= self.policy.max_attempts;
-            match build(&self.client).send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let body = match response.text().await {
-                        Ok(body) => body,
-                        Err(e) if last => return Err(transport_error(e, attempt)),
-                        Err(e) => {
-                            tracing::debug!(attempt, error = %e, "reading the response failed; retrying");
-                            tokio::time::sleep(backoff(attempt).min(self.policy.max_delay)).await;
-                            attempt += 1;
-                            continue;
-                        }
-                    };
-                    let answer = HttpResponse {
-                        status,
-                        headers,
-                        body,
-                        attempts: attempt,
-                    };
-                    if !answer.is_transient() || last {
-                        return Ok(answer);
-                    }
-                    let wait = match retry_after(&answer.headers) {
-                        // A longer pause than a retry here should take: hand the unit back to
-                        // SQS instead.
-                        Some(wait) if wait > self.policy.max_delay => return Ok(answer),
-                        Some(wait) => wait,
-                        None => backoff(attempt).min(self.policy.max_delay),
-                    };
-                    tracing::debug!(attempt, %status, ?wait, "transient HTTP status; retrying");
-                    tokio::time::sleep(wait).await;
-                }
-                Err(e) if last => return Err(transport_error(e, attempt)),
-                Err(e) => {
-                    tracing::debug!(attempt, error = %e, "HTTP request failed; retrying");
-                    tokio::time::sleep(backoff(attempt).min(self.policy.max_delay)).await;
-                }
+            let answer = self.attempt(&build, attempt).await;
+            let asked_wait = answer.as_ref().ok().and_then(|r| retry_after(&r.headers));
+            let status = answer.as_ref().ok().map(|r| r.status);
+            let (value, retry) = judge(answer);
+            if !retry || last {
+                return value;
             }
+            let wait = match asked_wait {
+                // A longer pause than a retry here should take: hand the unit back to SQS
+                // instead.
+                Some(wait) if wait > self.policy.max_delay => return value,
+                Some(wait) => wait,
+                None => backoff(attempt).min(self.policy.max_delay),
+            };
+            tracing::debug!(attempt, ?status, ?wait, "transient answer; retrying");
+            tokio::time::sleep(wait).await;
             attempt += 1;
         }
+    }
+
+    /// One attempt, its body read whole.
+    async fn attempt(
+        &self,
+        build: &impl Fn(&reqwest::Client) -> RequestBuilder,
+        attempt: u32,
+    ) -> Result<HttpResponse, TransportError> {
+        let response = build(&self.client)
+            .send()
+            .await
+            .map_err(|e| transport_error(e, attempt))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| transport_error(e, attempt))?;
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+            attempts: attempt,
+        })
     }
 }
 

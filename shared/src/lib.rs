@@ -3,11 +3,13 @@
 //! Data flows one way through these modules:
 //! [`envelope`] → [`validate`] ([`message`]) → platform mapping ([`platform`], helped by
 //! [`carriers`] and [`dates`]) → [`ledger`] claim → platform call ([`http`]) → ledger commit →
-//! [`batch`] response. [`config`] loads account settings, [`runtime`] and [`worker`] drive the
-//! handler under Lambda and locally, and [`telemetry`] logs one line per message.
+//! [`batch`] response; [`answer`] judges every platform's HTTP answer the same way.
+//! [`config`] loads account settings, [`runtime`] and [`worker`] drive the handler under Lambda
+//! and locally, and [`telemetry`] logs one line per message.
 //! [`dead_letters`] reads and redrives a dead-letter queue (the CLI and the scheduled redrive);
 //! [`scheduled`] answers the scheduled inputs (`drain`, `redrive`, `sweep`) besides SQS events.
 
+pub mod answer;
 pub mod aws;
 pub mod batch;
 pub mod carriers;

@@ -146,3 +146,55 @@ async fn connection_failures_are_retried_then_reported() {
         "URL query leaked: {error}"
     );
 }
+
+#[tokio::test]
+async fn a_body_saying_try_again_is_retried_like_a_429() {
+    use orderstatus::answer::{BodySays, classify};
+    let server = Scripted::start(&[(202, None), (202, None)]).await;
+    let read = |response: &orderstatus::http::HttpResponse| {
+        // The platform's reader: a 202 means "slow down" on this made-up platform.
+        let says = if response.status == 202 {
+            BodySays::RetryLater("slow down".to_owned())
+        } else {
+            BodySays::Answer(response.body.clone())
+        };
+        classify("P", response, says, |detail| detail.to_owned())
+    };
+    let answer = client()
+        .exchange("P", |c| c.post(&server.url), read)
+        .await
+        .unwrap();
+    assert_eq!(answer, "answer 200");
+    assert_eq!(server.hits(), 3);
+
+    let again = Scripted::start(&[(202, None), (202, None), (202, None)]).await;
+    let refused = client()
+        .exchange("P", |c| c.post(&again.url), read)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        orderstatus::platform::UnitResult::transient("P: slow down (HTTP 202 after 3 attempt(s))")
+    );
+    assert_eq!(again.hits(), 3, "bounded like any retry");
+}
+
+#[tokio::test]
+async fn no_answer_at_all_is_transient_and_names_the_platform() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    drop(listener);
+    let refused = client()
+        .exchange("P", |c| c.post(&url), |_| Ok(()))
+        .await
+        .unwrap_err();
+    match refused {
+        orderstatus::platform::UnitResult::Transient { message } => {
+            assert!(
+                message.starts_with("P unreachable: connection failed after 3 attempt(s)"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

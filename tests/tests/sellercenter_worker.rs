@@ -212,6 +212,27 @@ async fn an_e429_is_retried_and_nothing_is_lost() {
 }
 
 #[tokio::test]
+async fn an_e429_under_http_200_is_retried_within_the_invocation_like_an_http_429() {
+    for kind in [FaultKind::TooManyRequests, FaultKind::HttpTooManyRequests] {
+        let scene = SellerCenterScene::new(Duration::from_secs(60)).await;
+        scene.sandbox.inject(Fault::new(kind).times(2));
+        scene.stack.send(&[shipped("91501", &item_ids(1, 2))]).await;
+        let summary = scene.work(1).await;
+        assert_eq!(
+            summary.outcomes.get("uploaded"),
+            Some(&1),
+            "{kind:?}: {:?}",
+            summary.messages
+        );
+        assert_eq!(
+            scene.sandbox.requests(),
+            3,
+            "{kind:?}: two refusals, then the call that went through, all in one invocation"
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_expired_timestamp_is_signed_again_within_the_batch() {
     let scene = SellerCenterScene::new(Duration::from_secs(60)).await;
     scene

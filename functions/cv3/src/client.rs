@@ -1,5 +1,6 @@
 //! The CV3 platform: sends a batch as one `CV3Data` call and reads one result per entry.
 
+use orderstatus::answer::{BodySays, classify};
 use orderstatus::config::Account;
 use orderstatus::http::{HttpClient, HttpResponse};
 use orderstatus::ledger::LedgerRecord;
@@ -8,11 +9,11 @@ use orderstatus::platform::{
     Action, Platform, REDACTED, RejectReason, RenderedRequest, Unit, UnitResult, redacted_url,
 };
 use orderstatus::validate::InvalidMessage;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 
 use crate::mapping::{self, Cv3Payload};
 use crate::request::{Credentials, DEFAULT_SOAP_ACTION, EncodedCall, encode_call};
-use crate::response::{Cv3Answer, excerpt, is_auth_error, names_order, read_response};
+use crate::response::{Cv3Answer, is_auth_error, names_order, read_response};
 use crate::settings::{self, Cv3Settings};
 
 /// Every `CV3Data` call is one SOAP POST to the account's `base_url`.
@@ -73,100 +74,72 @@ impl Cv3 {
         // Bytes: each retry attempt shares the one encoded body instead of copying it.
         let body = bytes::Bytes::from(Self::request_body(account, batch));
         let headers = Self::headers(account);
-        let sent = self
+        let answer = self
             .http
-            .send(|client| {
-                let request = client.request(METHOD, account.base_url.clone());
-                headers
-                    .iter()
-                    .fold(request, |request, (name, value)| {
-                        request.header(*name, value.as_str())
+            .exchange(
+                PLATFORM,
+                |client| {
+                    let request = client.request(METHOD, account.base_url.clone());
+                    headers
+                        .iter()
+                        .fold(request, |request, (name, value)| {
+                            request.header(*name, value.as_str())
+                        })
+                        .body(body.clone())
+                },
+                |response| {
+                    classify(PLATFORM, response, read_body(account, response), |detail| {
+                        auth_advice(account, detail)
                     })
-                    .body(body.clone())
-            })
+                },
+            )
             .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(e) => {
-                return Some(all(
-                    batch,
-                    UnitResult::transient(format!("CV3 unreachable: {e}")),
-                ));
-            }
-        };
-        read_results(account, batch, &response)
+        match answer {
+            Ok(errors) => errors_to_results(batch, &errors),
+            Err(failure) => Some(all(batch, failure)),
+        }
     }
 }
 
-/// Classifies one HTTP response into per-entry results.
-fn read_results(
-    account: &Account<Cv3Settings>,
-    batch: &[&Cv3Payload],
-    response: &HttpResponse,
-) -> Option<Vec<UnitResult>> {
-    let auth = |detail: &str| {
-        UnitResult::rejected(
-            RejectReason::Auth,
-            format!(
-                "CV3 refused the login ({detail}): check user, pass and service_id in the account {:?} secret; CV3 rotates API passwords",
-                account.name
-            ),
-        )
-    };
-    if matches!(
-        response.status,
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-    ) {
-        return Some(all(batch, auth(&format!("HTTP {}", response.status))));
-    }
-    let answer = read_response(&response.body);
-    if response.is_transient() {
-        let detail = match &answer {
-            Cv3Answer::Fault { message, .. } => message.clone(),
-            _ => excerpt(&response.body),
-        };
-        return Some(all(
-            batch,
-            UnitResult::transient(format!(
-                "CV3 answered HTTP {} after {} attempt(s): {detail}",
-                response.status, response.attempts
-            )),
-        ));
-    }
+/// What CV3 is called in errors.
+const PLATFORM: &str = "CV3";
+
+/// What a refused login asks the operator to fix.
+fn auth_advice(account: &Account<Cv3Settings>, detail: &str) -> String {
+    format!(
+        "CV3 refused the login ({detail}): check user, pass and service_id in the account {:?} secret; CV3 rotates API passwords",
+        account.name
+    )
+}
+
+/// CV3's part of reading an answer: the `<error>` texts of a document (to map to entries), or
+/// what a SOAP fault or an unreadable body says about the whole call.
+fn read_body(account: &Account<Cv3Settings>, response: &HttpResponse) -> BodySays<Vec<String>> {
     if !response.status.is_success() {
-        return Some(all(
-            batch,
-            UnitResult::rejected(
-                RejectReason::Platform,
-                format!(
-                    "CV3 answered HTTP {}: {}",
-                    response.status,
-                    excerpt(&response.body)
-                ),
-            ),
-        ));
-    }
-    match answer {
-        Cv3Answer::Garbage { problem } => Some(all(
-            batch,
-            UnitResult::transient(format!("CV3 answer unreadable: {problem}")),
-        )),
-        Cv3Answer::Fault { code, message } if is_auth_error(&message) => {
-            Some(all(batch, auth(&format!("SOAP fault {code}: {message}"))))
-        }
-        Cv3Answer::Fault { code, message } if code.ends_with("Server") => Some(all(
-            batch,
-            UnitResult::transient(format!("CV3 SOAP fault {code}: {message}")),
-        )),
-        Cv3Answer::Fault { code, message } => {
-            errors_to_results(batch, &[format!("SOAP fault {code}: {message}")])
-        }
-        Cv3Answer::Document { errors } => {
-            if let Some(error) = errors.iter().find(|e| is_auth_error(e)) {
-                return Some(all(batch, auth(error)));
+        // CV3 answers its documents with 200; any other status is about the call.
+        return match read_response(&response.body) {
+            Cv3Answer::Fault { code, message } if code.ends_with("Server") => {
+                BodySays::RetryLater(format!("SOAP fault {code}: {message}"))
             }
-            errors_to_results(batch, &errors)
+            _ => BodySays::Unreadable(format!("HTTP {}", response.status.as_u16())),
+        };
+    }
+    match read_response(&response.body) {
+        Cv3Answer::Garbage { problem } => BodySays::Unreadable(problem),
+        Cv3Answer::Fault { code, message } if is_auth_error(&message) => BodySays::AuthRefused(
+            auth_advice(account, &format!("SOAP fault {code}: {message}")),
+        ),
+        // A `Server` fault is CV3's "try again": retried like an HTTP 503.
+        Cv3Answer::Fault { code, message } if code.ends_with("Server") => {
+            BodySays::RetryLater(format!("SOAP fault {code}: {message}"))
         }
+        Cv3Answer::Fault { code, message } => {
+            BodySays::Answer(vec![format!("SOAP fault {code}: {message}")])
+        }
+        Cv3Answer::Document { errors } => match errors.iter().find(|e| is_auth_error(e)) {
+            Some(error) => BodySays::AuthRefused(auth_advice(account, error)),
+            None => BodySays::Answer(errors),
+        },
     }
 }
 

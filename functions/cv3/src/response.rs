@@ -6,6 +6,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use orderstatus::answer::excerpt;
 use orderstatus::xml::TextCollector;
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -166,16 +167,6 @@ fn errors_of(document: &str) -> Result<Vec<String>, String> {
     } else {
         Err(format!("decoded return is empty: {}", excerpt(document)))
     }
-}
-
-/// The start of a body, for error messages.
-pub fn excerpt(body: &str) -> String {
-    let trimmed = body.trim();
-    let mut cut: String = trimmed.chars().take(120).collect();
-    if cut.len() < trimmed.len() {
-        cut.push('…');
-    }
-    cut
 }
 
 /// Whether an error text is about the login (CV3 rotates API passwords).

@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use chrono::Utc;
+use orderstatus::answer::{BodySays, classify};
 use orderstatus::config::Account;
 use orderstatus::http::{HttpClient, HttpResponse};
 use orderstatus::message::{PlatformName, StatusMessage};
@@ -10,19 +11,12 @@ use orderstatus::platform::{
     Platform, RejectReason, RenderedRequest, Unit, UnitResult, redacted_url,
 };
 use orderstatus::validate::InvalidMessage;
-use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName};
 
 use crate::mapping::{self, ItemUpdate};
 use crate::request::{DetailItem, OmsAction, information_body, signed_url, status_body};
-use crate::response::{
-    CallError, ItemError, OmsAnswer, codes, excerpt, is_already_applied, read_answer,
-};
+use crate::response::{CallError, ItemError, OmsAnswer, codes, is_already_applied, read_answer};
 use crate::settings::{self, SellerCenterSettings};
-
-/// Calls made in all when Seller Center says the timestamp expired (E003): each is signed
-/// afresh.
-const SIGNING_ATTEMPTS: u32 = 3;
 
 /// The headers of every OMS call (none carries a credential: the signature is in the query).
 const HEADERS: [(HeaderName, &str); 2] = [
@@ -36,156 +30,94 @@ pub struct SellerCenter {
     http: HttpClient,
 }
 
-/// Why a call has no per-item answer.
-enum CallFailure {
-    /// E003: sign again with a fresh timestamp.
-    Expired(String),
-    /// One result for every item of the call.
-    All(UnitResult),
-}
-
 impl SellerCenter {
     pub fn new(http: HttpClient) -> Self {
         Self { http }
     }
 
-    /// One OMS call; `Ok` holds a success or the per-item errors.
+    /// One OMS call; `Ok` holds a success or the per-item errors. Each HTTP attempt is signed
+    /// afresh, so a retry after a 429, an `E429`, a 5xx or an expired timestamp (`E003`) carries
+    /// a new timestamp; the body is shared, not copied.
     async fn call(
         &self,
         account: &Account<SellerCenterSettings>,
         action: OmsAction,
         body: Bytes,
     ) -> Result<OmsAnswer, UnitResult> {
-        let mut attempt = 1;
-        loop {
-            // Signed per HTTP attempt, so that retries after a 429 or 5xx carry a fresh
-            // timestamp too; the body is shared, not copied.
-            let sent = self
-                .http
-                .send(|client| {
+        self.http
+            .exchange(
+                PLATFORM,
+                |client| {
                     let mut request = client.post(signed_url(account, action, Utc::now()));
                     for (name, value) in HEADERS {
                         request = request.header(name, value);
                     }
                     request.body(body.clone())
-                })
-                .await;
-            let response = match sent {
-                Ok(response) => response,
-                Err(e) => {
-                    return Err(UnitResult::transient(format!(
-                        "Seller Center unreachable: {e}"
-                    )));
-                }
-            };
-            match classify(account, &response) {
-                Ok(answer) => return Ok(answer),
-                Err(CallFailure::All(result)) => return Err(result),
-                Err(CallFailure::Expired(message)) if attempt < SIGNING_ATTEMPTS => {
-                    tracing::info!(attempt, action = action.as_str(), %message, "timestamp refused as expired; signing again");
-                    attempt += 1;
-                }
-                Err(CallFailure::Expired(message)) => {
-                    return Err(UnitResult::transient(format!(
-                        "Seller Center refused the timestamp {SIGNING_ATTEMPTS} times ({message}): \
-                         is the clock of Seller Center or of this function off?"
-                    )));
-                }
-            }
+                },
+                |response| {
+                    classify(PLATFORM, response, read_body(account, response), |detail| {
+                        auth_advice(account, detail)
+                    })
+                },
+            )
+            .await
+    }
+}
+
+/// What Seller Center is called in errors.
+const PLATFORM: &str = "Seller Center";
+
+/// Seller Center's part of reading an answer. Its errors come in an `ErrorResponse` whatever
+/// the HTTP status (often 200), so the body is always read: `E429` and the internal errors are
+/// "try again" exactly like an HTTP 429.
+fn read_body(
+    account: &Account<SellerCenterSettings>,
+    response: &HttpResponse,
+) -> BodySays<OmsAnswer> {
+    let error = match read_answer(&response.body) {
+        answer @ (OmsAnswer::Success | OmsAnswer::ItemErrors(_)) => {
+            return BodySays::Answer(answer);
         }
-    }
+        OmsAnswer::Unreadable { problem } => return BodySays::Unreadable(problem),
+        OmsAnswer::CallError(error) => error,
+    };
+    call_error(account, error)
 }
 
-/// Classifies one HTTP response: an answer with per-item results, or a failure of the call.
-fn classify(
-    account: &Account<SellerCenterSettings>,
-    response: &HttpResponse,
-) -> Result<OmsAnswer, CallFailure> {
-    let all = |result| Err(CallFailure::All(result));
-    match read_answer(&response.body) {
-        answer @ (OmsAnswer::Success | OmsAnswer::ItemErrors(_)) => Ok(answer),
-        OmsAnswer::CallError(error) => call_error(account, response, error),
-        OmsAnswer::Unreadable { problem } => match response.status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                all(auth_refused(account, &format!("HTTP {}", response.status)))
-            }
-            _ if response.is_transient() => all(UnitResult::transient(format!(
-                "Seller Center answered HTTP {} after {} attempt(s): {}",
-                response.status,
-                response.attempts,
-                excerpt(&response.body)
-            ))),
-            status if !status.is_success() => all(UnitResult::rejected(
-                RejectReason::Platform,
-                format!("Seller Center answered HTTP {status}: {problem}"),
-            )),
-            _ => all(UnitResult::transient(format!(
-                "Seller Center answer unreadable: {problem}"
-            ))),
-        },
-    }
-}
-
-fn call_error(
-    account: &Account<SellerCenterSettings>,
-    response: &HttpResponse,
-    error: CallError,
-) -> Result<OmsAnswer, CallFailure> {
-    let all = |result| Err(CallFailure::All(result));
+fn call_error(account: &Account<SellerCenterSettings>, error: CallError) -> BodySays<OmsAnswer> {
     let message = error.message;
     match error.code {
-        Some(codes::TIMESTAMP_EXPIRED) => Err(CallFailure::Expired(message)),
-        Some(codes::SIGNATURE_MISMATCH) => all(UnitResult::rejected(
-            RejectReason::Auth,
-            format!(
-                "Seller Center refused the signature ({message}): check api_key and \
-                 service_name in the secret of account {:?} against the venture's System \
-                 Credentials",
-                account.name
-            ),
+        Some(codes::TIMESTAMP_EXPIRED) => BodySays::RetryLater(format!(
+            "{message} (signed afresh on each attempt: is the clock of Seller Center or of this \
+             function off?)"
         )),
-        Some(codes::ACCESS_DENIED) => all(UnitResult::rejected(
-            RejectReason::Auth,
-            format!(
-                "Seller Center denied access ({message}): the function's egress IP must be on \
-                 the venture's allow-list for the {:?} client system, and api_key in the secret \
-                 of account {:?} must be the one issued for it",
-                account.settings.service_name, account.name
-            ),
+        Some(codes::SIGNATURE_MISMATCH) => BodySays::AuthRefused(format!(
+            "Seller Center refused the signature ({message}): check api_key and service_name in \
+             the secret of account {:?} against the venture's System Credentials",
+            account.name
+        )),
+        Some(codes::ACCESS_DENIED) => BodySays::AuthRefused(format!(
+            "Seller Center denied access ({message}): the function's egress IP must be on the \
+             venture's allow-list for the {:?} client system, and api_key in the secret of \
+             account {:?} must be the one issued for it",
+            account.settings.service_name, account.name
         )),
         Some(
             codes::TOO_MANY_REQUESTS | codes::INTERNAL_ERROR | codes::INTERNAL_APPLICATION_ERROR,
-        ) => all(UnitResult::transient(format!(
-            "Seller Center: {message} (HTTP {} after {} attempt(s))",
-            response.status, response.attempts
-        ))),
-        _ if response.is_transient() => all(UnitResult::transient(format!(
-            "Seller Center: {message} (HTTP {} after {} attempt(s))",
-            response.status, response.attempts
-        ))),
-        Some(codes::REQUEST_TOO_BIG) => all(UnitResult::rejected(
-            RejectReason::Platform,
-            format!(
-                "Seller Center: {message} (lower batch_size in the secret of account {:?})",
-                account.name
-            ),
+        ) => BodySays::RetryLater(message),
+        Some(codes::REQUEST_TOO_BIG) => BodySays::Refused(format!(
+            "{message} (lower batch_size in the secret of account {:?})",
+            account.name
         )),
-        _ => all(UnitResult::rejected(
-            RejectReason::Platform,
-            format!("Seller Center refused the call: {message}"),
-        )),
+        _ => BodySays::Refused(message),
     }
 }
 
-fn auth_refused(account: &Account<SellerCenterSettings>, detail: &str) -> UnitResult {
-    UnitResult::rejected(
-        RejectReason::Auth,
-        format!(
-            "Seller Center refused access ({detail}): check api_key and service_name in the \
-             secret of account {:?}, and that the function's egress IP is on the venture's \
-             allow-list",
-            account.name
-        ),
+fn auth_advice(account: &Account<SellerCenterSettings>, detail: &str) -> String {
+    format!(
+        "Seller Center refused access ({detail}): check api_key and service_name in the secret \
+         of account {:?}, and that the function's egress IP is on the venture's allow-list",
+        account.name
     )
 }
 
@@ -381,6 +313,7 @@ mod tests {
     use crate::item_status::ItemStatus;
     use crate::mapping::StatusItem;
     use orderstatus::config::BatchLimits;
+    use reqwest::StatusCode;
     use reqwest::header::HeaderMap;
 
     fn update(id: &str) -> ItemUpdate {
@@ -489,18 +422,24 @@ mod tests {
     #[test]
     fn call_errors_are_classified_by_code() {
         let account = account();
-        let reason_of = |status, body: &str| match classify(&account, &response(status, body)) {
-            Err(CallFailure::All(UnitResult::Rejected { reason, message })) => {
-                format!("{}: {message}", reason.as_str())
+        let reason_of = |status, body: &str| {
+            let response = response(status, body);
+            let says = read_body(&account, &response);
+            match classify(PLATFORM, &response, says, |d| auth_advice(&account, d)) {
+                Err(UnitResult::Rejected { reason, message }) => {
+                    format!("{}: {message}", reason.as_str())
+                }
+                Err(UnitResult::Transient { .. }) => "transient".into(),
+                Err(other) => format!("{other:?}"),
+                Ok(answer) => format!("{answer:?}"),
             }
-            Err(CallFailure::All(UnitResult::Transient { .. })) => "transient".into(),
-            Err(CallFailure::Expired(_)) => "expired".into(),
-            Err(CallFailure::All(other)) => format!("{other:?}"),
-            Ok(answer) => format!("{answer:?}"),
         };
+        let expired = reason_of(200, &error_body("3", "E003: Timestamp has expired"));
+        assert_eq!(expired, "transient", "retried, signed afresh");
         assert_eq!(
-            reason_of(200, &error_body("3", "E003: Timestamp has expired")),
-            "expired"
+            reason_of(200, &error_body("429", "E429: Too many requests")),
+            "transient",
+            "E429 under HTTP 200 (the documented shape) is retried like HTTP 429"
         );
         let signature = reason_of(
             200,

@@ -5,6 +5,7 @@
 //! (`ErrorCode`, `ErrorMessage`, `Position` = index in the request's array) is about those
 //! items only; one without is about the whole call, its code in the message (`E007: …`).
 
+use orderstatus::answer::excerpt;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -156,16 +157,6 @@ fn number(value: &Value) -> Option<u32> {
 /// of saying a repeated upload changed nothing.
 pub fn is_already_applied(message: &str) -> bool {
     message.to_ascii_lowercase().contains("already has status")
-}
-
-/// The start of a body, for error messages.
-pub fn excerpt(body: &str) -> String {
-    let trimmed = body.trim();
-    let mut cut: String = trimmed.chars().take(160).collect();
-    if cut.len() < trimmed.len() {
-        cut.push('…');
-    }
-    cut
 }
 
 #[cfg(test)]

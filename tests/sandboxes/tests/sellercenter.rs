@@ -549,13 +549,13 @@ async fn status_details_must_match_the_current_status() {
 }
 
 #[tokio::test]
-async fn too_many_requests_is_http_429_and_passes() {
+async fn too_many_requests_is_an_e429_under_http_200_and_passes() {
     let sandbox = sandbox().await;
     sandbox.inject(Fault::new(FaultKind::TooManyRequests).times(2));
     let refused = call_error("UpdateItemsStatus", "429", "E429: Too many requests");
     for _ in 0..2 {
         let answer = update(&sandbox, &[item("8", "shipped")]).await;
-        assert_eq!(answer, (StatusCode::TOO_MANY_REQUESTS, refused.clone()));
+        assert_eq!(answer, (StatusCode::OK, refused.clone()));
     }
     assert_eq!(sandbox.item("8"), None);
     assert_success(
@@ -564,6 +564,16 @@ async fn too_many_requests_is_http_429_and_passes() {
     );
     assert_eq!(sandbox.calls().len(), 1);
     assert_eq!(sandbox.requests(), 3);
+}
+
+#[tokio::test]
+async fn an_http_429_carries_the_e429_envelope_and_a_retry_after() {
+    let sandbox = sandbox().await;
+    sandbox.inject(Fault::new(FaultKind::HttpTooManyRequests));
+    let answer = update(&sandbox, &[item("8", "shipped")]).await;
+    let refused = call_error("UpdateItemsStatus", "429", "E429: Too many requests");
+    assert_eq!(answer, (StatusCode::TOO_MANY_REQUESTS, refused));
+    assert_eq!(sandbox.item("8"), None);
 }
 
 #[tokio::test]
@@ -689,7 +699,7 @@ async fn control_endpoints_steer_and_report() {
     );
     assert_eq!(status_of(&sandbox, "5").as_deref(), Some("ready_to_ship"));
 
-    let fault = post("faults", r#"{"kind":"too_many_requests"}"#)
+    let fault = post("faults", r#"{"kind":"http_too_many_requests"}"#)
         .await
         .unwrap();
     assert_eq!(fault.status(), StatusCode::NO_CONTENT);

@@ -3,8 +3,8 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::ALLOW;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::header::{self, ALLOW};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
@@ -65,6 +65,14 @@ async fn misbehave(fault: &Fault, action: &str) -> Option<Response> {
     tokio::time::sleep(fault.delay()).await;
     match fault.kind {
         FaultKind::TooManyRequests => Some(CallError::TooManyRequests.response(action)),
+        FaultKind::HttpTooManyRequests => {
+            let mut answer =
+                CallError::TooManyRequests.response_with(action, StatusCode::TOO_MANY_REQUESTS);
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            Some(answer)
+        }
         FaultKind::ExpiredTimestamp => Some(CallError::TimestampExpired.response(action)),
         FaultKind::ServerError => Some(
             (

@@ -30,7 +30,7 @@ pub(super) enum CallError {
     RequestTooBig,
     /// E030
     EmptyRequest,
-    /// E429, the only one not served under HTTP 200.
+    /// E429.
     TooManyRequests,
 }
 
@@ -80,11 +80,12 @@ impl CallError {
     /// The `ErrorResponse` for this error; `action` is the request's `Action` as sent (may be
     /// empty or unknown).
     pub(super) fn response(&self, action: &str) -> Response {
-        let status = match self {
-            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            // Seller Center refuses calls under HTTP 200; clients must read the body.
-            _ => StatusCode::OK,
-        };
+        // Seller Center refuses calls under HTTP 200; clients must read the body.
+        self.response_with(action, StatusCode::OK)
+    }
+
+    /// The `ErrorResponse` for this error under another HTTP status.
+    pub(super) fn response_with(&self, action: &str, status: StatusCode) -> Response {
         let body = json!({"ErrorResponse": {
             "Head": {
                 "RequestAction": action,

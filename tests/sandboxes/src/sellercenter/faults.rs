@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
-    /// HTTP 429 with the `E429: Too many requests` envelope; nothing is applied.
+    /// `E429: Too many requests` in an `ErrorResponse` under HTTP 200, the documented shape
+    /// (clients must read the body); nothing is applied.
     TooManyRequests,
+    /// The same envelope under HTTP 429 with `Retry-After: 1`; nothing is applied.
+    HttpTooManyRequests,
     /// HTTP 500 with a plain-text body; nothing is applied.
     ServerError,
     /// `E003: Timestamp has expired` however fresh the timestamp, as a server whose clock is
