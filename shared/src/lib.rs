@@ -20,6 +20,7 @@ pub mod envelope;
 pub mod http;
 pub mod ledger;
 pub mod message;
+pub mod oauth2;
 pub mod platform;
 pub mod runtime;
 pub mod scheduled;
