@@ -84,6 +84,20 @@ pub struct FunctionEnv {
     pub lease: Duration,
     /// How long ledger records live before DynamoDB's TTL removes them.
     pub retention: Duration,
+    /// How many copies of the function may run at once (`FUNCTION_COPIES`, the event source's
+    /// maximum concurrency; default 1): each keeps to its share of the platform's limits.
+    pub copies: u32,
+}
+
+impl FunctionEnv {
+    /// The platform client's settings for this function: `timeout` per attempt, and this
+    /// function's copies sharing the platform's request limits.
+    pub fn client_settings(&self, timeout: Duration) -> crate::http::ClientSettings {
+        crate::http::ClientSettings {
+            timeout,
+            copies: self.copies,
+        }
+    }
 }
 
 impl FunctionEnv {
@@ -112,6 +126,17 @@ impl FunctionEnv {
                 "LEDGER_RETENTION_SECONDS",
                 DEFAULT_RETENTION_SECONDS,
             )?,
+            copies: match lookup("FUNCTION_COPIES").filter(|v| !v.is_empty()) {
+                None => 1,
+                Some(text) => text
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| ConfigError::BadEnv {
+                        name: "FUNCTION_COPIES",
+                        problem: format!("{text:?} is not a whole number of at least 1"),
+                    })?,
+            },
         })
     }
 }

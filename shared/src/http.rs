@@ -12,7 +12,10 @@ use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
 
+use std::sync::Arc;
+
 use crate::answer::unreachable;
+use crate::limits::{Limiter, RequestLimits};
 use crate::platform::UnitResult;
 
 /// Retry settings.
@@ -68,6 +71,31 @@ fn is_transient_status(status: StatusCode) -> bool {
 pub struct HttpClient {
     client: reqwest::Client,
     policy: RetryPolicy,
+    /// The platform's request limits for this copy, when it has any.
+    limiter: Option<Arc<Limiter>>,
+}
+
+/// What every platform's client is built from: the per-attempt timeout, and how many copies of
+/// the function may run at once (they share the platform's request limits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientSettings {
+    pub timeout: Duration,
+    pub copies: u32,
+}
+
+impl ClientSettings {
+    /// The platform's client: default retries, and `limits` shared by the copies.
+    pub fn client(&self, limits: RequestLimits) -> Result<HttpClient, String> {
+        Ok(HttpClient::new(self.timeout, RetryPolicy::default())?
+            .with_limiter(Arc::new(Limiter::new(limits, self.copies))))
+    }
+}
+
+impl From<Duration> for ClientSettings {
+    /// One copy (the local worker, the CLI, tests).
+    fn from(timeout: Duration) -> Self {
+        Self { timeout, copies: 1 }
+    }
 }
 
 impl HttpClient {
@@ -80,7 +108,19 @@ impl HttpClient {
             .user_agent(concat!("orderstatus/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Self { client, policy })
+        Ok(Self {
+            client,
+            policy,
+            limiter: None,
+        })
+    }
+
+    /// Enforces `limiter` on the calls made through [`exchange_for`](Self::exchange_for).
+    pub fn with_limiter(self, limiter: Arc<Limiter>) -> Self {
+        Self {
+            limiter: Some(limiter),
+            ..self
+        }
     }
 
     /// Sends the request that `build` makes (called again for each attempt), retrying
@@ -89,7 +129,7 @@ impl HttpClient {
         &self,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<HttpResponse, TransportError> {
-        self.with_retries(build, |answer| {
+        self.with_retries(None, build, |answer| {
             let retry = match &answer {
                 Ok(response) => response.is_transient(),
                 Err(_) => true,
@@ -110,7 +150,30 @@ impl HttpClient {
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
         read: impl Fn(&HttpResponse) -> Result<T, UnitResult>,
     ) -> Result<T, UnitResult> {
-        self.with_retries(build, |answer| {
+        self.judged(None, platform, build, read).await
+    }
+
+    /// [`exchange`](Self::exchange) for one of the platform's accounts, within the platform's
+    /// request limits: each attempt waits for its turn, and a transient answer pauses the
+    /// account's (or integration's) next requests for the wait it asks (`Retry-After`).
+    pub async fn exchange_for<T>(
+        &self,
+        platform: &str,
+        account: &str,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+        read: impl Fn(&HttpResponse) -> Result<T, UnitResult>,
+    ) -> Result<T, UnitResult> {
+        self.judged(Some(account), platform, build, read).await
+    }
+
+    async fn judged<T>(
+        &self,
+        account: Option<&str>,
+        platform: &str,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+        read: impl Fn(&HttpResponse) -> Result<T, UnitResult>,
+    ) -> Result<T, UnitResult> {
+        self.with_retries(account, build, |answer| {
             let result = match answer {
                 Ok(response) => read(&response),
                 Err(error) => Err(unreachable(platform, &error)),
@@ -125,13 +188,20 @@ impl HttpClient {
     /// return and whether another attempt may change it.
     async fn with_retries<T>(
         &self,
+        account: Option<&str>,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
         judge: impl Fn(Result<HttpResponse, TransportError>) -> (T, bool),
     ) -> T {
+        let limiter = self.limiter.as_deref().zip(account);
         let mut attempt = 1;
         loop {
             let last = attempt >= self.policy.max_attempts;
+            let permit = match limiter {
+                Some((limiter, account)) => Some(limiter.acquire(account).await),
+                None => None,
+            };
             let answer = self.attempt(&build, attempt).await;
+            drop(permit);
             let asked_wait = answer.as_ref().ok().and_then(|r| retry_after(&r.headers));
             let status = answer.as_ref().ok().map(|r| r.status);
             let (value, retry) = judge(answer);
@@ -146,7 +216,13 @@ impl HttpClient {
                 None => backoff(attempt).min(self.policy.max_delay),
             };
             tracing::debug!(attempt, ?status, ?wait, "transient answer; retrying");
-            tokio::time::sleep(wait).await;
+            match (limiter, status) {
+                // The platform answered "not now": the account's other requests wait too.
+                (Some((limiter, account)), Some(_)) => {
+                    limiter.slow_down(account, wait).await;
+                }
+                _ => tokio::time::sleep(wait).await,
+            }
             attempt += 1;
         }
     }

@@ -19,6 +19,7 @@ pub mod dead_letters;
 pub mod envelope;
 pub mod http;
 pub mod ledger;
+pub mod limits;
 pub mod message;
 pub mod oauth2;
 pub mod platform;

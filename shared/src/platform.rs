@@ -18,6 +18,7 @@ use url::Url;
 
 use crate::config::Account;
 use crate::ledger::LedgerRecord;
+use crate::limits::RequestLimits;
 use crate::message::{OrderStatus, PlatformName, StatusMessage};
 use crate::validate::InvalidMessage;
 
@@ -221,8 +222,14 @@ pub trait Platform: Send + Sync + 'static {
 
     /// Units per request when the account does not say (`batch_size` in the secret).
     const DEFAULT_BATCH_SIZE: usize;
-    /// The most units one request may hold.
+    /// The most units one request may hold; 1 for a platform that takes one order per call
+    /// (the batch handler then fans the units out, concurrently within the limits).
     const MAX_BATCH_SIZE: usize;
+
+    /// What the platform allows (requests in flight, per minute, per account or integration),
+    /// enforced per copy of the function by the client [`crate::http::ClientSettings::client`]
+    /// builds; calls made with [`crate::http::HttpClient::exchange_for`] stay within it.
+    const REQUEST_LIMITS: RequestLimits = RequestLimits::NONE;
 
     /// Checks an account's settings once, when its secret is loaded.
     fn check_settings(_settings: &Self::Settings) -> Result<(), String> {

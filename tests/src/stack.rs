@@ -114,6 +114,7 @@ impl TestStack {
             },
             lease: self.lease,
             retention: Duration::from_secs(30 * 24 * 3600),
+            copies: 1,
         }
     }
 

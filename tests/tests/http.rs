@@ -198,3 +198,68 @@ async fn no_answer_at_all_is_transient_and_names_the_platform() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn the_platforms_limit_holds_the_requests_in_flight_of_one_copy() {
+    use orderstatus::answer::{BodySays, classify};
+    use orderstatus::http::ClientSettings;
+    use orderstatus::limits::{LimitScope, RequestLimits};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // A server that takes 100 ms per request and remembers the most it served at once.
+    let now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (n, m) = (Arc::clone(&now), Arc::clone(&most));
+    let app = Router::new().route(
+        "/",
+        post(move || {
+            let (now, most) = (Arc::clone(&n), Arc::clone(&m));
+            async move {
+                let current = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(current, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    // The platform allows 5 in flight for the integration; this is one of two copies.
+    let limits = RequestLimits {
+        in_flight: Some(5),
+        per_minute: None,
+        scope: LimitScope::Integration,
+    };
+    let settings = ClientSettings {
+        timeout: Duration::from_secs(5),
+        copies: 2,
+    };
+    let client = settings.client(limits).unwrap();
+    let calls = (0..12).map(|i| {
+        let (client, url) = (&client, &url);
+        async move {
+            let account = if i % 2 == 0 { "a" } else { "b" };
+            client
+                .exchange_for(
+                    "P",
+                    account,
+                    |c| c.post(url),
+                    |r| classify("P", r, BodySays::Answer(()), |d| d.to_owned()),
+                )
+                .await
+        }
+    });
+    let results = futures::future::join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        2,
+        "5 for two copies is 2 each, whatever the account"
+    );
+    server.abort();
+}

@@ -76,8 +76,9 @@ impl Cv3 {
         let headers = Self::headers(account);
         let answer = self
             .http
-            .exchange(
+            .exchange_for(
                 PLATFORM,
+                &account.name,
                 |client| {
                     let request = client.request(METHOD, account.base_url.clone());
                     headers

@@ -13,11 +13,10 @@ pub mod settings;
 pub use client::Cv3;
 pub use settings::Cv3Settings;
 
-use std::time::Duration;
-
-use orderstatus::http::{HttpClient, RetryPolicy};
+use orderstatus::http::ClientSettings;
+use orderstatus::platform::Platform;
 
 /// The CV3 platform with the HTTP client the Lambda function uses.
-pub fn platform(timeout: Duration) -> Result<Cv3, String> {
-    Ok(Cv3::new(HttpClient::new(timeout, RetryPolicy::default())?))
+pub fn platform(settings: impl Into<ClientSettings>) -> Result<Cv3, String> {
+    Ok(Cv3::new(settings.into().client(Cv3::REQUEST_LIMITS)?))
 }

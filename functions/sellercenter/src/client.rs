@@ -45,8 +45,9 @@ impl SellerCenter {
         body: Bytes,
     ) -> Result<OmsAnswer, UnitResult> {
         self.http
-            .exchange(
+            .exchange_for(
                 PLATFORM,
+                &account.name,
                 |client| {
                     let mut request = client.post(signed_url(account, action, Utc::now()));
                     for (name, value) in HEADERS {

@@ -18,14 +18,12 @@ pub mod status_details;
 pub use client::SellerCenter;
 pub use settings::SellerCenterSettings;
 
-use std::time::Duration;
-
-use orderstatus::http::{HttpClient, RetryPolicy};
+use orderstatus::http::ClientSettings;
+use orderstatus::platform::Platform;
 
 /// The Seller Center platform with the HTTP client the Lambda function uses.
-pub fn platform(timeout: Duration) -> Result<SellerCenter, String> {
-    Ok(SellerCenter::new(HttpClient::new(
-        timeout,
-        RetryPolicy::default(),
-    )?))
+pub fn platform(settings: impl Into<ClientSettings>) -> Result<SellerCenter, String> {
+    Ok(SellerCenter::new(
+        settings.into().client(SellerCenter::REQUEST_LIMITS)?,
+    ))
 }

@@ -7,5 +7,5 @@ use orderstatus::telemetry::{LogFormat, init};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init(LogFormat::Json);
-    serve(|_env| orderstatus_sellercenter::platform(PLATFORM_TIMEOUT)).await
+    serve(|env| orderstatus_sellercenter::platform(env.client_settings(PLATFORM_TIMEOUT))).await
 }
