@@ -176,14 +176,26 @@ def platform_fields(platform: registry.Platform) -> dict[str, Any]:
         "batch_size_parameter": parameter("batch_size_parameter", options.get("batch_size_parameter"))
         or "BatchSize",
         "vpc": vpc,
+        "reserved_concurrency": reserved_concurrency(
+            platform, parameter("reserved_concurrency_parameter", options.get("reserved_concurrency_parameter"))
+        ),
         "public_endpoints": [endpoint_fields(platform, e, parameter) for e in platform.public_endpoints],
     }
 
 
+def reserved_concurrency(platform: registry.Platform, parameter: str | None) -> dict[str, str] | None:
+    """A function's reserved concurrency: the parameter, and the condition that leaves it out
+    at 0 (StatusDetailsReservedConcurrency → StatusDetailsConcurrencyReserved)."""
+    if not parameter:
+        return None
+    if not parameter.endswith("ReservedConcurrency"):
+        raise BlockError(f"error: platform {platform.name}: {parameter} must end in ReservedConcurrency")
+    condition = parameter.removesuffix("ReservedConcurrency") + "ConcurrencyReserved"
+    return {"concurrency_parameter": parameter, "concurrency_condition": condition}
+
+
 def endpoint_fields(platform: registry.Platform, endpoint: dict[str, Any], parameter) -> dict[str, Any]:
     concurrency = parameter("reserved_concurrency_parameter", endpoint.get("reserved_concurrency_parameter"))
-    if concurrency and not concurrency.endswith("ReservedConcurrency"):
-        raise BlockError(f"error: platform {platform.name}: {concurrency} must end in ReservedConcurrency")
     return {
         "EndpointId": endpoint["logical_id"],
         "binary": endpoint["binary"],
@@ -192,9 +204,8 @@ def endpoint_fields(platform: registry.Platform, endpoint: dict[str, Any], param
         "about_comment": comment(endpoint["about"]),
         "endpoint_description": scalar(endpoint["function_description"]),
         "timeout": endpoint.get("timeout", 10),
-        "reserved_concurrency_parameter": concurrency,
-        "reserved_concurrency_condition": concurrency
-        and concurrency.removesuffix("ReservedConcurrency") + "ConcurrencyReserved",
+        # Always present, so that an endpoint without one hides its platform's.
+        "reserved_concurrency": reserved_concurrency(platform, concurrency),
         "url_output_description": scalar(endpoint["url_output_description"]),
     }
 

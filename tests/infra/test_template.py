@@ -52,8 +52,9 @@ def resources_of_type(template: dict, resource_type: str) -> dict[str, dict]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
 
 
-# An entry a later platform could have: CV3's, renamed. Generating from a list with it proves
-# that a platform is one entry, and that the stale-template test can fail.
+# An entry a later platform could have: CV3's, renamed, with a reserved concurrency (as
+# ChannelAdvisor will need). Generating from a list with it proves that a platform is one
+# entry, and that the stale-template test can fail.
 def list_with_extra_platform(directory: Path) -> Path:
     document = json.loads(registry.PLATFORMS_FILE.read_text())
     extra = copy.deepcopy(document["platforms"][0])
@@ -62,7 +63,16 @@ def list_with_extra_platform(directory: Path) -> Path:
                  demo_function="demo_speed4trade")
     extra["crate"] = {"package": "orderstatus-speed4trade", "function_binary": "orderstatus-speed4trade"}
     extra["sandbox"] = dict(extra["sandbox"], binary="speed4trade-sandbox", default_port=8393)
-    extra["template"] = {"function_description": "Uploads canonical order-status messages to Speed4Trade."}
+    extra["template"] = {
+        "function_description": "Uploads canonical order-status messages to Speed4Trade.",
+        "parameters": {
+            "Speed4tradeReservedConcurrency": {
+                "Type": "Number", "Default": 0, "MinValue": 0,
+                "Description": "Reserved concurrency of the Speed4Trade function (0: none).",
+            }
+        },
+        "reserved_concurrency_parameter": "Speed4tradeReservedConcurrency",
+    }
     document["platforms"].append(extra)
     path = directory / "platforms.json"
     path.write_text(json.dumps(document, indent=2))
@@ -111,6 +121,12 @@ class GeneratedTemplateTest(unittest.TestCase):
         self.assertEqual(theirs, ours)
         function = template["Resources"]["Speed4tradeFunction"]["Properties"]
         self.assertEqual(function["FunctionName"], {"Fn::Sub": "${AWS::StackName}-speed4trade"})
+        self.assertEqual(
+            function["ReservedConcurrentExecutions"],
+            {"Fn::If": ["Speed4tradeConcurrencyReserved", {"Ref": "Speed4tradeReservedConcurrency"}, {"Ref": "AWS::NoValue"}]},
+        )
+        self.assertIn("Speed4tradeConcurrencyReserved", template["Conditions"])
+        self.assertNotIn("ReservedConcurrentExecutions", template["Resources"]["Cv3Function"]["Properties"])
 
     def test_template_builds_the_list_binaries(self):
         # scripts/package packages the list's binaries; sam build builds the template's.
