@@ -27,6 +27,7 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 import infra
+import platforms as registry
 from infra import ACCESS_KEY, REGION, SECRET_KEY
 
 # The local stack: infra/template.yaml deployed into moto under this name, so the queues are
@@ -41,7 +42,7 @@ DEFAULT_ACCOUNT = "default"
 class PlatformQueues:
     """The queue pair of one platform, as exported to the env file."""
 
-    platform: str
+    platform: registry.Platform
     queue_url: str
     dlq_url: str
 
@@ -121,10 +122,6 @@ def ensure_secret(secrets, name: str, value: str) -> str:
 # --- env file -----------------------------------------------------------------------------------
 
 
-def env_name(platform: str) -> str:
-    return platform.upper().replace("-", "_")
-
-
 def env_lines(endpoint: str, table: str, queues: list[PlatformQueues]) -> list[str]:
     """The variables the functions, the CLI and the tests read to find the local stack."""
     variables = [
@@ -139,8 +136,8 @@ def env_lines(endpoint: str, table: str, queues: list[PlatformQueues]) -> list[s
         ("ALLOW_INSECURE_HTTP", "true"),
     ]
     for queue in queues:
-        variables.append((f"{env_name(queue.platform)}_QUEUE_URL", queue.queue_url))
-        variables.append((f"{env_name(queue.platform)}_DEAD_LETTER_QUEUE_URL", queue.dlq_url))
+        variables.append((f"{queue.platform.env_prefix}QUEUE_URL", queue.queue_url))
+        variables.append((f"{queue.platform.env_prefix}DEAD_LETTER_QUEUE_URL", queue.dlq_url))
     return [f"export {name}={shlex.quote(value)}" for name, value in variables]
 
 
@@ -156,7 +153,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def parse_secret_args(values: list[str], platforms: list[str]) -> dict[str, str]:
-    """PLATFORM=JSON pairs; the JSON must be an object, the platform one of the template's."""
+    """PLATFORM=JSON pairs; the JSON must be an object, the platform one of the list's."""
     secrets: dict[str, str] = {}
     for item in values:
         platform, sep, raw = item.partition("=")
@@ -165,8 +162,8 @@ def parse_secret_args(values: list[str], platforms: list[str]) -> dict[str, str]
             raise SystemExit(f"error: --secret-json expects PLATFORM=JSON, got {item[:20]!r}…")
         if platform not in platforms:
             raise SystemExit(
-                f"error: --secret-json for platform {platform!r}, which infra/template.yaml "
-                f"does not define (platforms: {', '.join(platforms)})"
+                f"error: --secret-json for platform {platform!r}, which infra/platforms.json "
+                f"does not list (platforms: {', '.join(platforms)})"
             )
         try:
             parsed = json.loads(raw)
@@ -181,25 +178,26 @@ def parse_secret_args(values: list[str], platforms: list[str]) -> dict[str, str]
     return secrets
 
 
-def platform_queues(outputs: dict[str, str]) -> list[PlatformQueues]:
-    """The queue pairs named by the stack outputs `<Platform>QueueUrl` and
-    `<Platform>DeadLetterQueueUrl` (e.g. Cv3QueueUrl → platform cv3)."""
-    suffix = "DeadLetterQueueUrl"
-    return [
-        PlatformQueues(key[: -len(suffix)].lower(), outputs[key[: -len(suffix)] + "QueueUrl"], url)
-        for key, url in sorted(outputs.items())
-        if key.endswith(suffix) and key[: -len(suffix)] + "QueueUrl" in outputs
-    ]
+def platform_queues(outputs: dict[str, str], platforms: list[registry.Platform]) -> list[PlatformQueues]:
+    """Each listed platform's queue pair, from the stack outputs `<LogicalId>QueueUrl` and
+    `<LogicalId>DeadLetterQueueUrl` (e.g. Cv3QueueUrl for cv3)."""
+    queues = []
+    for platform in platforms:
+        keys = (f"{platform.logical_id}QueueUrl", f"{platform.logical_id}DeadLetterQueueUrl")
+        absent = [key for key in keys if key not in outputs]
+        if absent:
+            raise SystemExit(f"error: the stack has no output {', '.join(absent)}: run scripts/infra.py generate")
+        queues.append(PlatformQueues(platform, outputs[keys[0]], outputs[keys[1]]))
+    return queues
 
 
 def command_up(args: argparse.Namespace) -> None:
     """Deploy infra/template.yaml into moto (functions and schedules left out: the local worker
     replaces them), set the secrets and write the env file from the stack outputs."""
     outputs = infra.deploy(args.endpoint, args.stack_name, {"LedgerDeletionProtection": "false"}, local=True)
-    queues = platform_queues(outputs)
+    queues = platform_queues(outputs, registry.load())
     table = outputs["LedgerTableName"]
-    platforms = [queue.platform for queue in queues]
-    secret_values = parse_secret_args(args.secret_json or [], platforms)
+    secret_values = parse_secret_args(args.secret_json or [], [queue.platform.name for queue in queues])
 
     # moto's CloudFormation ignores the table's TimeToLiveSpecification; set it as AWS would.
     ensure_ttl(client("dynamodb", args.endpoint), table)

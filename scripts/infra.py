@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""The SAM template (infra/template.yaml), offline: lint it, transform it to plain
-CloudFormation, and deploy it into a CloudFormation endpoint such as moto server.
+"""The SAM template (infra/template.yaml), offline: generate it from the list of platforms, lint
+it, transform it to plain CloudFormation, and deploy it into a CloudFormation endpoint such as
+moto server.
 
 `scripts/dev up` deploys the very template that `sam deploy` deploys to AWS, so local and cloud
 cannot drift; the template tests (tests/infra/test_template.py) deploy it into the test moto.
 
 Subcommands:
+  generate   write infra/template.yaml from infra/platforms.json and infra/blocks/
+             (--check: only tell whether the committed file is stale, exit 1 if it is)
   lint       cfn-lint the template (errors and warnings both fail)
   transform  print the plain CloudFormation JSON that the SAM transform makes of it
   deploy     create or update a stack from it at a moto endpoint and print the stack outputs
@@ -28,8 +31,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import platforms as registry
+import template_generator
+
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "infra" / "template.yaml"
+TEMPLATE = template_generator.TEMPLATE
 REGION = "us-east-1"
 # moto accepts any credentials; fixed dummies keep real ones out of local runs by construction.
 ACCESS_KEY = "test"
@@ -285,6 +291,23 @@ def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
 # --- command line --------------------------------------------------------------------------------
 
 
+def command_generate(args: argparse.Namespace) -> int:
+    platforms_file = Path(args.platforms)
+    output = Path(args.output)
+    if args.check:
+        if template_generator.stale(platforms_file, output):
+            print(f"error: {output} is stale: run scripts/infra.py generate", file=sys.stderr)
+            return 1
+        print(f"{output}: up to date with {platforms_file}")
+        return 0
+    text = template_generator.generate(platforms_file)
+    changed = not output.is_file() or output.read_text() != text
+    output.write_text(text)
+    names = ", ".join(p.name for p in registry.load(platforms_file))
+    print(f"{output}: {'written' if changed else 'unchanged'} ({names})")
+    return 0
+
+
 def command_lint(_: argparse.Namespace) -> int:
     linter = Path(sys.executable).parent / "cfn-lint"
     result = subprocess.run([str(linter), "--", str(TEMPLATE)], check=False)
@@ -323,6 +346,11 @@ def parse_parameters(values: list[str] | None) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+    generate = commands.add_parser("generate", help="write the template from the list of platforms")
+    generate.add_argument("--check", action="store_true", help="only check that the template is up to date")
+    generate.add_argument("--platforms", default=str(registry.PLATFORMS_FILE), help="the list (default: %(default)s)")
+    generate.add_argument("--output", default=str(TEMPLATE), help="the template (default: %(default)s)")
+    generate.set_defaults(run=command_generate)
     commands.add_parser("lint", help="cfn-lint the template").set_defaults(run=command_lint)
 
     for name, run, help_text in (

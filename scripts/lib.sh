@@ -63,6 +63,14 @@ dev_target_dir() {
         dev_die "cargo metadata failed; cannot find cargo's target directory"
 }
 
+# --- the list of platforms -------------------------------------------------------------------
+
+# Ask infra/platforms.json through scripts/platforms.py (standard library only, so it works
+# before .venv exists), e.g. `dev_platforms names`, `dev_platforms get cv3 sandbox.binary`.
+dev_platforms() {
+    dev_python scripts/platforms.py "$@"
+}
+
 # --- Python virtual environment ---------------------------------------------------------------
 
 # Ensure .venv exists and has scripts/requirements-dev.txt installed. pip runs only when the
