@@ -31,7 +31,55 @@ pub async fn dispatch<C: PlatformCommand>(
             command.run(platform).await
         }
         other => Err(Failure::Usage(format!(
-            "platform {other} has no function in this build yet (built: cv3, sellercenter)"
+            "platform {other} has no function in this build yet (built: {})",
+            BUILT.map(PlatformName::as_str).join(", ")
         ))),
+    }
+}
+
+/// The platforms [`dispatch`] has a match arm for (a test holds it to infra/platforms.json).
+pub const BUILT: [PlatformName; 2] = [PlatformName::Cv3, PlatformName::Sellercenter];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names infra/platforms.json lists: the one list of platforms.
+    fn listed() -> Vec<String> {
+        let text = include_str!("../../infra/platforms.json");
+        let list: serde_json::Value = serde_json::from_str(text).expect("platforms.json");
+        list["platforms"]
+            .as_array()
+            .expect("platforms")
+            .iter()
+            .map(|p| p["name"].as_str().expect("name").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_cli_dispatches_exactly_the_listed_platforms() {
+        let built: Vec<String> = BUILT.iter().map(|p| p.as_str().to_owned()).collect();
+        assert_eq!(built, listed());
+        for name in listed() {
+            assert!(
+                PlatformName::parse(&name).is_some(),
+                "{name} is listed but PlatformName does not know it"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn every_built_platform_has_a_match_arm() {
+        struct Named;
+        impl PlatformCommand for Named {
+            type Output = PlatformName;
+            async fn run<P: Platform>(self, _platform: P) -> Result<PlatformName, Failure> {
+                Ok(P::NAME)
+            }
+        }
+        for name in BUILT {
+            let dispatched = dispatch(name, Named).await.ok();
+            assert_eq!(dispatched, Some(name));
+        }
     }
 }
