@@ -107,3 +107,50 @@ pub fn invalid() -> String {
     json!({"version": 1, "platform": "cv3", "order": {"id": "999"}, "status": "shipped"})
         .to_string()
 }
+
+impl crate::conformance::ConformanceScene for Cv3Scene {
+    type Platform = orderstatus_cv3::Cv3;
+
+    async fn start() -> Self {
+        Cv3Scene::new(Duration::from_secs(1)).await
+    }
+
+    fn stack(&self) -> &TestStack {
+        &self.stack
+    }
+
+    fn platform(&self) -> orderstatus_cv3::Cv3 {
+        orderstatus_cv3::platform(Duration::from_secs(5)).unwrap()
+    }
+
+    fn seed_file(&self) -> &'static str {
+        "cv3/seed-000.jsonl"
+    }
+
+    fn applied(&self) -> usize {
+        self.sandbox.received().statuses.len()
+    }
+
+    fn refused(&self) -> (String, &'static str) {
+        self.sandbox.set_unknown_orders(&["99001"]);
+        (processing("99001"), "order not found")
+    }
+
+    fn fail_calls(&self, times: u32) {
+        use orderstatus_sandboxes::cv3::{Fault, FaultKind};
+        self.sandbox
+            .inject(Fault::new(FaultKind::SoapFault).times(times));
+    }
+
+    fn refuse_login(&self) {
+        self.sandbox.set_credentials(Cv3Credentials {
+            pass: "rotated-pass".into(),
+            ..credentials()
+        });
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        let c = credentials();
+        vec![c.pass, c.service_id]
+    }
+}

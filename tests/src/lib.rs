@@ -3,6 +3,7 @@
 //! stand-in live in the `orderstatus-sandboxes` crate beside this one.
 
 pub mod cli;
+pub mod conformance;
 pub mod cv3;
 pub mod lambda;
 pub mod moto;

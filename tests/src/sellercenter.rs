@@ -113,3 +113,58 @@ pub fn item_status(
     }
     message.to_string()
 }
+
+impl crate::conformance::ConformanceScene for SellerCenterScene {
+    type Platform = orderstatus_sellercenter::SellerCenter;
+
+    async fn start() -> Self {
+        SellerCenterScene::new(Duration::from_secs(1)).await
+    }
+
+    fn stack(&self) -> &TestStack {
+        &self.stack
+    }
+
+    fn platform(&self) -> orderstatus_sellercenter::SellerCenter {
+        orderstatus_sellercenter::platform(Duration::from_secs(10)).unwrap()
+    }
+
+    fn seed_file(&self) -> &'static str {
+        "sellercenter/seed-004.jsonl"
+    }
+
+    fn applied(&self) -> usize {
+        self.calls("UpdateItemsStatus")
+            .iter()
+            .map(|call| call.items.len())
+            .sum()
+    }
+
+    fn refused(&self) -> (String, &'static str) {
+        // A pending item cannot be delivered: the OMS state machine refuses it.
+        let items = ["990001".to_owned()];
+        let message = item_status(
+            "990001",
+            &items,
+            "delivered",
+            None,
+            None,
+            "2024-03-01T12:00:00Z",
+        );
+        (message, "Cannot change status")
+    }
+
+    fn fail_calls(&self, times: u32) {
+        use orderstatus_sandboxes::sellercenter::{Fault, FaultKind};
+        self.sandbox
+            .inject(Fault::new(FaultKind::ServerError).times(times));
+    }
+
+    fn refuse_login(&self) {
+        self.sandbox.set_api_key("a-rotated-key");
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        vec![API_KEY.to_owned()]
+    }
+}

@@ -1,0 +1,7 @@
+//! The conformance suite (`orderstatus_tests::conformance`) for every platform: one line each.
+
+orderstatus_tests::conformance_tests!(cv3, orderstatus_tests::cv3::Cv3Scene);
+orderstatus_tests::conformance_tests!(
+    sellercenter,
+    orderstatus_tests::sellercenter::SellerCenterScene
+);
