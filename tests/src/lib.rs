@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod conformance;
 pub mod cv3;
+pub mod fake;
 pub mod lambda;
 pub mod moto;
 pub mod sellercenter;
