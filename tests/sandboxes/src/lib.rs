@@ -4,6 +4,7 @@
 //! Lambda does.
 
 pub mod cv3;
+pub mod harness;
 pub mod oauth2;
 pub mod runtime_api;
 pub mod sellercenter;

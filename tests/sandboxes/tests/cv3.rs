@@ -287,7 +287,13 @@ async fn http500_fault_is_served_once_then_requests_succeed() {
 
     let failed = call(&sandbox, &document("secret", "")).await;
     assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(failed.text().await.unwrap(), "Internal Server Error");
+    assert!(
+        failed
+            .text()
+            .await
+            .unwrap()
+            .contains("500 Internal Server Error")
+    );
 
     let rest = "<orders><status><orderID>7</orderID><status>Shipped</status></status></orders>";
     assert!(
@@ -356,10 +362,7 @@ async fn garbage_fault_answers_a_non_xml_page() {
     let response = call(&sandbox, &document("secret", "")).await;
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.text().await.unwrap(),
-        "<html>Service temporarily unavailable"
-    );
+    assert!(response.text().await.unwrap().starts_with("<html>"));
 }
 
 #[tokio::test]

@@ -1,10 +1,8 @@
 //! Runs the CV3 sandbox as a process, for the local demo.
 
-use std::io::Write as _;
-
 use clap::Parser;
 use orderstatus_sandboxes::cv3::{Cv3Credentials, Cv3Sandbox};
-use tokio::signal::unix::{SignalKind, signal};
+use orderstatus_sandboxes::harness::run_until_signalled;
 
 /// A CommerceV3 SOAP sandbox on 127.0.0.1, steered through /_sandbox/ endpoints.
 #[derive(Parser)]
@@ -33,21 +31,5 @@ async fn main() -> anyhow::Result<()> {
         pass: args.pass,
         service_id: args.service_id,
     };
-    // Handlers go in before the announcement: a script that signals as soon as it reads the
-    // line must get a clean exit, not the default action that kills the process.
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    let sandbox = Cv3Sandbox::start_on(credentials, args.port).await?;
-    // Scripts read this line to learn the port, so it must reach them before we block.
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "cv3-sandbox listening on {}", sandbox.base_url())?;
-    stdout.flush()?;
-    drop(stdout);
-
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
-    }
-    sandbox.stop().await;
-    Ok(())
+    run_until_signalled("cv3-sandbox", Cv3Sandbox::start_on(credentials, args.port)).await
 }

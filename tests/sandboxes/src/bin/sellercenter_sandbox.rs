@@ -1,10 +1,8 @@
 //! Runs the Seller Center OMS API sandbox as a process, for the local demo.
 
-use std::io::Write as _;
-
 use clap::Parser;
+use orderstatus_sandboxes::harness::run_until_signalled;
 use orderstatus_sandboxes::sellercenter::{SellerCenterConfig, SellerCenterSandbox};
-use tokio::signal::unix::{SignalKind, signal};
 
 /// A Seller Center OMS API sandbox on 127.0.0.1, steered through /_sandbox/ endpoints.
 #[derive(Parser)]
@@ -38,25 +36,9 @@ async fn main() -> anyhow::Result<()> {
         max_items_per_call: args.max_items_per_call,
         ..SellerCenterConfig::default()
     };
-    // Handlers go in before the announcement: a script that signals as soon as it reads the
-    // line must get a clean exit, not the default action that kills the process.
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    let sandbox = SellerCenterSandbox::start_on(config, args.port).await?;
-    // Scripts read this line to learn the port, so it must reach them before we block.
-    let mut stdout = std::io::stdout().lock();
-    writeln!(
-        stdout,
-        "sellercenter-sandbox listening on {}",
-        sandbox.base_url()
-    )?;
-    stdout.flush()?;
-    drop(stdout);
-
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
-    }
-    sandbox.stop().await;
-    Ok(())
+    run_until_signalled(
+        "sellercenter-sandbox",
+        SellerCenterSandbox::start_on(config, args.port),
+    )
+    .await
 }

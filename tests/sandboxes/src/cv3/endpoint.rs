@@ -1,17 +1,16 @@
 //! The HTTP side of the CV3 SOAP endpoint: transport checks, queued faults, responses.
 
-use std::time::Duration;
-
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use super::faults::{Fault, FaultKind};
+use super::faults::{Fault, FaultKind, message_of};
 use super::ledger::{SharedLedger, lock};
 use super::soap::{self, FaultCode};
 use super::{document, service};
+use crate::harness::answers;
 
 const XML: &str = "text/xml; charset=utf-8";
 
@@ -54,32 +53,24 @@ async fn misbehave(fault: &Fault) -> Option<Response> {
         Some((status, [(CONTENT_TYPE, content_type)], body).into_response())
     };
     match fault.kind {
-        FaultKind::Http500 => text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "text/plain; charset=utf-8",
-            "Internal Server Error",
-        ),
+        FaultKind::Http500 => Some(answers::server_error()),
         FaultKind::Unauthorized => text(
             StatusCode::UNAUTHORIZED,
             "text/plain; charset=utf-8",
             "Unauthorized",
         ),
-        FaultKind::Garbage => text(
-            StatusCode::OK,
-            "text/html; charset=utf-8",
-            "<html>Service temporarily unavailable",
-        ),
+        FaultKind::Garbage => Some(answers::garbage()),
         FaultKind::Error => {
-            let document = document::response(&[fault.message_or_default().to_owned()]);
+            let document = document::response(&[message_of(fault).to_owned()]);
             Some(xml(StatusCode::OK, soap::response(&document)))
         }
         FaultKind::SoapFault => Some(soap_fault(
             StatusCode::INTERNAL_SERVER_ERROR,
             FaultCode::Server,
-            fault.message_or_default(),
+            message_of(fault),
         )),
         FaultKind::Slow => {
-            tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+            tokio::time::sleep(fault.delay()).await;
             None
         }
     }

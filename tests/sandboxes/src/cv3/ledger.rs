@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 
 use super::Cv3Credentials;
-use super::faults::FaultQueue;
+use super::faults::FaultKind;
+use crate::harness::FaultQueue;
 
 /// Everything the sandbox accepted so far; the body of `GET /_sandbox/received`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +42,7 @@ pub struct ReceivedConfirmation {
 pub(super) struct Ledger {
     pub(super) credentials: Cv3Credentials,
     pub(super) unknown_orders: HashSet<String>,
-    pub(super) faults: FaultQueue,
+    pub(super) faults: FaultQueue<FaultKind>,
     pub(super) received: Received,
 }
 

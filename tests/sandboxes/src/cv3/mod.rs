@@ -82,6 +82,16 @@ impl Cv3Sandbox {
     }
 }
 
+impl crate::harness::Running for Cv3Sandbox {
+    fn base_url(&self) -> String {
+        Cv3Sandbox::base_url(self)
+    }
+
+    async fn stop(self) {
+        Cv3Sandbox::stop(self).await;
+    }
+}
+
 fn router(ledger: SharedLedger) -> Router {
     Router::new()
         .route("/_sandbox/received", get(control::received))

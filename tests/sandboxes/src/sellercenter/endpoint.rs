@@ -3,8 +3,8 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{self, ALLOW};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::header::ALLOW;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
@@ -13,6 +13,7 @@ use super::envelope::{self, CallError};
 use super::faults::{Fault, FaultKind};
 use super::ledger::{SharedLedger, lock};
 use super::service;
+use crate::harness::answers;
 
 /// Serves every path that is not a control endpoint; only `/oms-api/` (with or without the
 /// slash, the seed's FAQ writes both) is the API.
@@ -33,7 +34,7 @@ pub(super) async fn oms_api(
     let fault = {
         let mut ledger = lock(&ledger);
         ledger.requests += 1;
-        ledger.faults.next()
+        ledger.faults.take()
     };
     if let Some(fault) = fault
         && let Some(response) = misbehave(&fault, action).await
@@ -65,22 +66,12 @@ async fn misbehave(fault: &Fault, action: &str) -> Option<Response> {
     tokio::time::sleep(fault.delay()).await;
     match fault.kind {
         FaultKind::TooManyRequests => Some(CallError::TooManyRequests.response(action)),
-        FaultKind::HttpTooManyRequests => {
-            let mut answer =
-                CallError::TooManyRequests.response_with(action, StatusCode::TOO_MANY_REQUESTS);
-            answer
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            Some(answer)
-        }
+        FaultKind::HttpTooManyRequests => Some(answers::with_retry_after(
+            CallError::TooManyRequests.response_with(action, StatusCode::TOO_MANY_REQUESTS),
+            1,
+        )),
         FaultKind::ExpiredTimestamp => Some(CallError::TimestampExpired.response(action)),
-        FaultKind::ServerError => Some(
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "<html><body>500 Internal Server Error</body></html>",
-            )
-                .into_response(),
-        ),
+        FaultKind::ServerError => Some(answers::server_error()),
         FaultKind::Slow => None,
     }
 }

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::SellerCenterConfig;
-use super::faults::FaultQueue;
+use super::faults::FaultKind;
 use super::items::{DetailUpdate, StatusUpdate};
 use super::status::ItemStatus;
+use crate::harness::FaultQueue;
 
 /// A call that passed authentication, as received; the body of `GET /_sandbox/calls` lists
 /// them in arrival order.
@@ -74,7 +75,7 @@ pub(super) struct Ledger {
     initial: SellerCenterConfig,
     pub(super) config: SellerCenterConfig,
     pub(super) access_denied: bool,
-    pub(super) faults: FaultQueue,
+    pub(super) faults: FaultQueue<FaultKind>,
     /// Every OMS API request, faulted and refused ones included.
     pub(super) requests: u64,
     pub(super) calls: Vec<ReceivedCall>,

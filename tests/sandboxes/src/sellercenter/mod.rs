@@ -182,6 +182,16 @@ impl SellerCenterSandbox {
     }
 }
 
+impl crate::harness::Running for SellerCenterSandbox {
+    fn base_url(&self) -> String {
+        SellerCenterSandbox::base_url(self)
+    }
+
+    async fn stop(self) {
+        SellerCenterSandbox::stop(self).await;
+    }
+}
+
 /// Bodies of 4,000 items and more exceed axum's 2 MB default; the platform's limit is on
 /// items (E011), so the transport's must be well above it.
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
