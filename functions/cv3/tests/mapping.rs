@@ -235,6 +235,26 @@ fn xml_special_characters_round_trip_escaped() {
 }
 
 #[test]
+fn placeholders_inside_message_values_are_inserted_literally() {
+    let account = account(json!({"templates": {"canceled": "Canceled: {reason}"}}));
+    let mut message = seed_message(json!([]));
+    message.status = Some(OrderStatus::Canceled);
+    message.reason = Some("{order_id}{detail}{date}".into());
+    message.detail = Some("{reason}".into());
+    let entry = status_entry(&message, &account);
+    assert_eq!(entry.status, "Canceled: {order_id}{detail}{date}");
+
+    let account = account_with_templates(json!({"canceled": "{detail}/{reason} {order_id}"}));
+    message.order.id = "{date}".into();
+    let entry = status_entry(&message, &account);
+    assert_eq!(entry.status, "{reason}/{order_id}{detail}{date} {date}");
+}
+
+fn account_with_templates(templates: serde_json::Value) -> Account<Cv3Settings> {
+    account(json!({ "templates": templates }))
+}
+
+#[test]
 fn responses_are_read_as_documents_faults_or_garbage() {
     let wrap = |inner: &str| {
         let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, inner);
