@@ -9,6 +9,7 @@ use chrono::Datelike;
 
 use crate::envelope::{self, Wrapping};
 use crate::message::{Package, StatusMessage};
+use crate::xml::is_xml_char;
 
 /// Why a message cannot be processed, naming the field: `packages[1].tracking_number: empty`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,6 +80,7 @@ pub fn validate(message: &StatusMessage) -> Result<(), InvalidMessage> {
         ));
     }
     check_account(&message.account)?;
+    check_characters(message)?;
     check_text("order.id", &message.order.id, 128)?;
     if let Some(id) = &message.id {
         check_text("id", id, 256)?;
@@ -133,6 +135,73 @@ fn check_text(field: &str, value: &str, max_len: usize) -> Result<(), InvalidMes
         ))
     } else {
         Ok(())
+    }
+}
+
+/// Every string of the message is free of characters XML 1.0 cannot carry. They mean nothing
+/// in an order status, and one of them in a CV3 document makes the whole call (and every good
+/// message in it) fail; refusing them here, before any platform, keeps every platform safe.
+/// A new string field of the message must be added here (the schema agreement test's corpus
+/// catches one that is not, once it has a case for it).
+fn check_characters(m: &StatusMessage) -> Result<(), InvalidMessage> {
+    let order = &m.order;
+    for (field, value) in [
+        ("id", m.id.as_deref()),
+        ("order.id", Some(order.id.as_str())),
+        ("order.reference", order.reference.as_deref()),
+        ("order.number_prefix", order.number_prefix.as_deref()),
+        ("order.erp_order_number", order.erp_order_number.as_deref()),
+        ("order.customer_number", order.customer_number.as_deref()),
+        ("detail", m.detail.as_deref()),
+        ("reason", m.reason.as_deref()),
+        (
+            "payment.status",
+            m.payment.as_ref().map(|p| p.status.as_str()),
+        ),
+    ] {
+        xml_safe(value, || field.to_owned())?;
+    }
+    for (i, package) in m.packages.iter().enumerate() {
+        for (name, value) in [
+            ("id", package.id.as_deref()),
+            ("carrier", package.carrier.as_deref()),
+            ("service", package.service.as_deref()),
+            ("tracking_number", package.tracking_number.as_deref()),
+        ] {
+            xml_safe(value, || format!("packages[{i}].{name}"))?;
+        }
+        for (j, line) in package.lines.iter().enumerate() {
+            for (name, value) in [
+                ("line_id", Some(line.line_id.as_str())),
+                ("sku", line.sku.as_deref()),
+            ] {
+                xml_safe(value, || format!("packages[{i}].lines[{j}].{name}"))?;
+            }
+        }
+    }
+    for (i, line) in m.lines.iter().enumerate() {
+        for (name, value) in [
+            ("line_id", Some(line.line_id.as_str())),
+            ("reason", line.reason.as_deref()),
+            ("detail", line.detail.as_deref()),
+        ] {
+            xml_safe(value, || format!("lines[{i}].{name}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The field's name is built only for the value at fault: this runs on every message.
+fn xml_safe(value: Option<&str>, field: impl FnOnce() -> String) -> Result<(), InvalidMessage> {
+    match value.and_then(|v| v.chars().find(|&c| !is_xml_char(c))) {
+        None => Ok(()),
+        Some(c) => Err(InvalidMessage::new(
+            field(),
+            format!(
+                "contains U+{:04X}, a character XML 1.0 cannot carry (no platform can be sent it)",
+                u32::from(c)
+            ),
+        )),
     }
 }
 
@@ -248,6 +317,25 @@ mod tests {
             (Some("store-b".into()), Some("12345".into()))
         );
         assert_eq!(salvage_identity("not json"), (None, None));
+    }
+
+    #[test]
+    fn a_character_xml_cannot_carry_is_refused_naming_field_and_character() {
+        let mut value = seed_example();
+        value["order"]["id"] = json!("12345-a\u{1}b");
+        assert_eq!(
+            error_of(value),
+            "order.id: contains U+0001, a character XML 1.0 cannot carry (no platform can be sent it)"
+        );
+        let mut value = seed_example();
+        value["packages"][1]["carrier"] = json!("Fed\u{FFFF}Ex");
+        assert!(error_of(value).starts_with("packages[1].carrier: contains U+FFFF,"));
+        let mut value = seed_example();
+        value["reason"] = json!("one\r\ntwo\tthree");
+        assert!(
+            parse_message(&value.to_string()).is_ok(),
+            "CR, LF and tab are text"
+        );
     }
 
     #[test]

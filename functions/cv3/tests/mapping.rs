@@ -193,26 +193,8 @@ fn xml_special_characters_round_trip_escaped() {
     assert!(inner.contains("tracking_notification=\"true\""));
 
     // Read every text node back with an XML parser: each equals the original value.
-    let mut reader = quick_xml::Reader::from_str(&inner);
-    let mut collector = orderstatus::xml::TextCollector::default();
-    let mut values = Vec::new();
-    loop {
-        match reader.read_event().unwrap() {
-            quick_xml::events::Event::Start(_) => collector.clear(),
-            quick_xml::events::Event::Text(t) => collector.push_text(&t).unwrap(),
-            quick_xml::events::Event::GeneralRef(r) => collector.push_ref(&r).unwrap(),
-            quick_xml::events::Event::End(_) => {
-                let text = collector.take();
-                if !text.is_empty() {
-                    values.push(text);
-                }
-            }
-            quick_xml::events::Event::Eof => break,
-            _ => {}
-        }
-    }
     assert_eq!(
-        values,
+        text_values(&inner),
         vec![
             nasty,
             nasty,
@@ -232,6 +214,50 @@ fn xml_special_characters_round_trip_escaped() {
         .replace("<data", "<return")
         .replace("</data>", "</return>");
     assert_eq!(decoded_return(&response).as_deref(), Some(inner.as_str()));
+}
+
+/// The text of every element of `xml` that has some, read back as an XML parser reads it.
+fn text_values(xml: &str) -> Vec<String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut collector = orderstatus::xml::TextCollector::default();
+    let mut values = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(_) => collector.clear(),
+            quick_xml::events::Event::Text(t) => collector.push_text(&t).unwrap(),
+            quick_xml::events::Event::GeneralRef(r) => collector.push_ref(&r).unwrap(),
+            quick_xml::events::Event::End(_) => {
+                let text = collector.take();
+                if !text.is_empty() {
+                    values.push(text);
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    values
+}
+
+#[test]
+fn a_carriage_return_survives_the_parser_at_the_other_end() {
+    // An XML parser turns a literal CR (and CR LF) into LF; only `&#13;` keeps it.
+    let text = "line one\r\nline two\rend";
+    let payload = Cv3Payload::Status(orderstatus_cv3::mapping::StatusEntry {
+        order_id: "1".into(),
+        status: text.into(),
+        tracking: String::new(),
+        customer_number: Some(text.into()),
+        tracking_notification: false,
+    });
+    let credentials = Credentials {
+        user: "u",
+        pass: "p",
+        service_id: "s",
+    };
+    let inner = String::from_utf8(inner_document(credentials, &[&payload], false)).unwrap();
+    assert!(inner.contains("line one&#13;\nline two&#13;end"), "{inner}");
+    assert_eq!(text_values(&inner), vec!["u", "p", "s", "1", text, text]);
 }
 
 #[test]
