@@ -1,15 +1,24 @@
 //! Turns an SQS body into a checked [`StatusMessage`], or one error naming the field at fault.
 //!
 //! Deserialisation catches shape errors (with the JSON path, thanks to `serde_path_to_error`);
-//! the checks below catch what a schema cannot say clearly.
+//! the checks below catch the rest. The published schema states the same checks where JSON
+//! Schema can (the patterns below, `maxLength`), so that producers validating against it are
+//! refused for the same things.
 
 use std::collections::HashSet;
 
-use chrono::Datelike;
-
 use crate::envelope::{self, Wrapping};
 use crate::message::{Package, StatusMessage};
+use crate::strict::ObjectOnly;
 use crate::xml::is_xml_char;
+
+/// Free text: anything but the characters XML 1.0 cannot carry ([`is_xml_char`]).
+pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]*$";
+/// Text that must say something: [`TEXT_PATTERN`] with at least one character that is not
+/// white space (Rust's `char::is_whitespace`, listed out so that every regex engine agrees).
+pub const NON_BLANK_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]*[^\u0000-\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFFFE\uFFFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]*$";
+/// What [`check_account`] allows.
+pub const ACCOUNT_PATTERN: &str = "^[A-Za-z0-9._-]{1,64}$";
 
 /// Why a message cannot be processed, naming the field: `packages[1].tracking_number: empty`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,16 +66,30 @@ pub fn salvage_identity(body: &str) -> (Option<String>, Option<String>) {
 
 /// Parses and validates the canonical JSON text of one message.
 pub fn parse_message(text: &str) -> Result<StatusMessage, InvalidMessage> {
-    let deserializer = &mut serde_json::Deserializer::from_str(text);
-    let message: StatusMessage = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed: Result<ObjectOnly<StatusMessage>, _> =
+        serde_path_to_error::deserialize(&mut deserializer);
+    let message = parsed.map(|m| m.0).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." {
-            "message".to_owned()
-        } else {
-            path
+        // `?` is serde_path_to_error's name for a place it could not follow (a key that is
+        // not a string, say): at the top it is the message as a whole.
+        let top = path == "." || path == "?";
+        let problem = e.into_inner().to_string();
+        // serde names a missing field only in its text; the path stops at its parent.
+        let missing = problem
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (top, missing) {
+            (true, Some(name)) => name.to_owned(),
+            (false, Some(name)) => format!("{path}.{name}"),
+            (true, None) => "message".to_owned(),
+            (false, None) => path,
         };
-        InvalidMessage::new(field, e.into_inner().to_string())
+        InvalidMessage::new(field, problem)
     })?;
+    deserializer
+        .end()
+        .map_err(|e| InvalidMessage::new("message", e.to_string()))?;
     validate(&message)?;
     Ok(message)
 }
@@ -84,13 +107,6 @@ pub fn validate(message: &StatusMessage) -> Result<(), InvalidMessage> {
     check_text("order.id", &message.order.id, 128)?;
     if let Some(id) = &message.id {
         check_text("id", id, 256)?;
-    }
-    let year = message.occurred_at.year();
-    if !(2000..=9999).contains(&year) {
-        return Err(InvalidMessage::new(
-            "occurred_at",
-            format!("year {year} is out of range 2000..9999"),
-        ));
     }
     for (i, package) in message.packages.iter().enumerate() {
         check_package(i, package)?;
@@ -125,13 +141,14 @@ fn check_account(account: &str) -> Result<(), InvalidMessage> {
     }
 }
 
-fn check_text(field: &str, value: &str, max_len: usize) -> Result<(), InvalidMessage> {
+/// Non-blank and at most `max_chars` characters (JSON Schema's `maxLength` counts characters).
+fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), InvalidMessage> {
     if value.trim().is_empty() {
         Err(InvalidMessage::new(field, "empty"))
-    } else if value.len() > max_len {
+    } else if value.len() > max_chars && value.chars().count() > max_chars {
         Err(InvalidMessage::new(
             field,
-            format!("longer than {max_len} bytes"),
+            format!("longer than {max_chars} characters"),
         ))
     } else {
         Ok(())
