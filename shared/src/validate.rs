@@ -40,7 +40,7 @@ impl InvalidMessage {
 /// Unwraps, parses and validates one SQS body.
 pub fn parse_body(body: &str) -> Result<(StatusMessage, Wrapping), InvalidMessage> {
     let (text, wrapping) = envelope::unwrap(body)?;
-    let message = parse_message(&text)?;
+    let message = parse_message(&text).map_err(|e| envelope::locate(e, &text, wrapping))?;
     Ok((message, wrapping))
 }
 
