@@ -21,6 +21,7 @@ use crate::validate::{ACCOUNT_PATTERN, NON_BLANK_TEXT_PATTERN, TEXT_PATTERN};
 #[schemars(title = "Order status message, version 1")]
 pub struct StatusMessage {
     /// Format version; must be 1.
+    #[serde(deserialize_with = "strict::whole_number")]
     #[schemars(range(min = 1, max = 1))]
     pub version: u32,
     /// Producer-chosen message id; the SQS message id is used when absent.
@@ -52,7 +53,11 @@ pub struct StatusMessage {
     #[schemars(with = "String", extend("format" = "date-time"), pattern(DATE_TIME_PATTERN))]
     pub occurred_at: DateTime<FixedOffset>,
     /// Tie-breaker between events of the same order with the same `occurred_at`; higher is newer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "strict::optional_whole_number"
+    )]
     pub sequence: Option<u64>,
     #[serde(
         default,
@@ -149,7 +154,11 @@ pub struct OrderRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(TEXT_PATTERN))]
     pub number_prefix: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "strict::optional_whole_number"
+    )]
     pub mandator_id: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(TEXT_PATTERN))]

@@ -7,6 +7,7 @@
 //! the schema refuses, without a second pass over the body.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use chrono::{DateTime, FixedOffset};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
@@ -60,6 +61,32 @@ where
         }
     }
     Option::<Strict>::deserialize(deserializer).map(|o| o.map(|s| s.0))
+}
+
+/// A whole number as JSON Schema's `integer` has it: `1`, `1.0` and `1e2` alike (serde alone
+/// refuses `1.0`, which a producer validating against the schema may send). Negative,
+/// fractional and out-of-range numbers are refused.
+pub fn whole_number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    deserializer.deserialize_any(WholeNumberVisitor(PhantomData))
+}
+
+/// An optional [`whole_number`] (`null` or absent is `None`).
+pub fn optional_whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    struct Whole<T>(T);
+    impl<'de, T: TryFrom<u64>> Deserialize<'de> for Whole<T> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            whole_number(deserializer).map(Whole)
+        }
+    }
+    Option::<Whole<T>>::deserialize(deserializer).map(|o| o.map(|w| w.0))
 }
 
 /// A unit enum read only from a JSON string: one of `names`, turned into `T` by `parse`.
@@ -123,6 +150,36 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for MapsOnly<V> {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         self.0.visit_map(map)
+    }
+}
+
+struct WholeNumberVisitor<T>(PhantomData<T>);
+
+impl<T: TryFrom<u64>> Visitor<'_> for WholeNumberVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a whole number in range")
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<T, E> {
+        T::try_from(n).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(n), &self))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<T, E> {
+        match u64::try_from(n) {
+            Ok(n) => self.visit_u64(n),
+            Err(_) => Err(E::invalid_value(de::Unexpected::Signed(n), &self)),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<T, E> {
+        // 2^64 is the first f64 past u64::MAX; below it an integral f64 converts exactly.
+        if n.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&n) {
+            self.visit_u64(n as u64)
+        } else {
+            Err(E::invalid_value(de::Unexpected::Float(n), &self))
+        }
     }
 }
 

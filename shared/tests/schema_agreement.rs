@@ -47,6 +47,8 @@ fn good_bodies() -> Vec<Value> {
         ),
         with(json!({"payment": {"status": "paid", "paid_at": "2018-09-23T10:00:00-04:00"}})),
         with(json!({"payment": null, "status": null, "packages": [], "lines": []})),
+        // JSON Schema's integers include integral floats.
+        with(json!({"version": 1.0, "sequence": 3.0, "order": {"id": "1", "mandator_id": 1e2}})),
     ]
 }
 
