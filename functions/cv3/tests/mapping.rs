@@ -117,6 +117,20 @@ fn unknown_template_placeholders_are_refused_when_the_secret_is_loaded() {
 }
 
 #[test]
+fn a_secret_value_xml_cannot_carry_is_refused_when_the_secret_is_loaded() {
+    let template = account(json!({"templates": {"canceled": "Canceled\u{1}: {reason}"}}));
+    let error = Cv3::check_settings(&template.settings).unwrap_err();
+    assert!(
+        error.starts_with("templates.canceled: contains U+0001"),
+        "{error}"
+    );
+    let password = account(json!({"pass": "secret\u{0}"}));
+    let error = Cv3::check_settings(&password.settings).unwrap_err();
+    assert!(error.starts_with("pass: contains U+0000"), "{error}");
+    assert!(!error.contains("secret"), "the value is not shown: {error}");
+}
+
+#[test]
 fn acknowledged_confirms_and_paid_is_not_applicable() {
     let platform = orderstatus_cv3::platform(std::time::Duration::from_secs(5)).unwrap();
     let account = account(json!({}));
