@@ -200,6 +200,8 @@ mod tests {
             "<a>",
             "<a/><b/>",
             "<a>&bogus;</a>",
+            "<a>12345-a\u{1}b</a>",
+            "<a>\u{FFFF}</a>",
         ] {
             assert!(Element::parse(bad).is_err(), "{bad:?} should be rejected");
         }
