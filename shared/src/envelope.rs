@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
+use crate::strict;
 use crate::validate::InvalidMessage;
 
 /// Where the message came from, for the logs.
@@ -18,33 +19,93 @@ pub enum Wrapping {
     EventBridge,
 }
 
+impl Wrapping {
+    /// The field that holds the message: what an error about the message as a whole names.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Raw => "message",
+            Self::Sns => "Message",
+            Self::EventBridge => "detail",
+        }
+    }
+
+    fn described(self) -> &'static str {
+        match self {
+            Self::Raw => "a message",
+            Self::Sns => "an SNS notification",
+            Self::EventBridge => "an EventBridge event",
+        }
+    }
+}
+
 /// Just enough of the three shapes to tell them apart; other fields are skipped unread.
 #[derive(Deserialize)]
 struct Probe<'a> {
     #[serde(rename = "Type", default)]
     sns_type: Option<Cow<'a, str>>,
     #[serde(rename = "Message", default, borrow)]
-    sns_message: Option<Cow<'a, str>>,
-    #[serde(rename = "detail-type", default)]
+    sns_message: Option<&'a RawValue>,
+    #[serde(rename = "detail-type", default, borrow)]
     detail_type: Option<&'a RawValue>,
+    /// `None` when absent and when `null` alike.
     #[serde(default, borrow)]
     detail: Option<&'a RawValue>,
 }
 
 /// The canonical JSON text inside `body`, and how it was wrapped.
 pub fn unwrap(body: &str) -> Result<(Cow<'_, str>, Wrapping), InvalidMessage> {
-    let probe: Probe = serde_json::from_str(body)
+    let mut deserializer = serde_json::Deserializer::from_str(body);
+    let probe: Probe = strict::object(&mut deserializer)
+        .and_then(|probe| deserializer.end().map(|()| probe))
         .map_err(|e| InvalidMessage::new("body", format!("not a JSON object ({e})")))?;
     if probe.sns_type.as_deref() == Some("Notification") {
         let message = probe.sns_message.ok_or_else(|| {
             InvalidMessage::new("Message", "SNS notification without a Message string")
         })?;
-        return Ok((message, Wrapping::Sns));
+        // A string holding the message's JSON; SNS never sends anything else here.
+        let message: String = serde_json::from_str(message.get()).map_err(|_| {
+            InvalidMessage::new(
+                "Message",
+                "must be a string holding the message's JSON, as SNS sends it",
+            )
+        })?;
+        return Ok((Cow::Owned(message), Wrapping::Sns));
     }
-    if let (Some(_), Some(detail)) = (probe.detail_type, probe.detail) {
+    // A canonical message has no `detail-type`, so its presence alone says EventBridge.
+    if probe.detail_type.is_some() {
+        let detail = probe.detail.ok_or_else(|| {
+            InvalidMessage::new(
+                "detail",
+                "missing or null: an EventBridge event carries the message in its detail object",
+            )
+        })?;
         return Ok((Cow::Borrowed(detail.get()), Wrapping::EventBridge));
     }
     Ok((Cow::Borrowed(body), Wrapping::Raw))
+}
+
+/// Points an error in the unwrapped `text` at the envelope's field where that is where the
+/// problem is: the message as a whole is not an object (SNS `Message` that is not JSON), or it
+/// is another envelope (only one is unwrapped). Errors inside the message keep their path.
+/// Runs only for refused messages.
+pub fn locate(error: InvalidMessage, text: &str, wrapping: Wrapping) -> InvalidMessage {
+    if wrapping == Wrapping::Raw {
+        return error;
+    }
+    if let Ok((_, inner @ (Wrapping::Sns | Wrapping::EventBridge))) = unwrap(text) {
+        return InvalidMessage::new(
+            wrapping.field(),
+            format!(
+                "holds {} inside {}; only one envelope is unwrapped, send the message itself",
+                inner.described(),
+                wrapping.described()
+            ),
+        );
+    }
+    if error.field == Wrapping::Raw.field() {
+        return InvalidMessage::new(wrapping.field(), error.problem);
+    }
+    error
 }
 
 #[cfg(test)]
@@ -97,5 +158,42 @@ mod tests {
     fn sns_notification_without_message_is_invalid() {
         let err = unwrap(r#"{"Type":"Notification"}"#).unwrap_err();
         assert_eq!(err.field, "Message");
+    }
+
+    #[test]
+    fn an_eventbridge_event_without_detail_names_detail() {
+        let with = |detail: &str| {
+            format!(r#"{{"version":"0","id":"e-1","detail-type":"T","source":"erp"{detail}}}"#)
+        };
+        for body in [with(""), with(r#","detail":null"#)] {
+            assert_eq!(unwrap(&body).unwrap_err().field, "detail", "{body}");
+        }
+    }
+
+    #[test]
+    fn an_sns_message_that_is_not_a_string_names_message() {
+        let body = format!(r#"{{"Type":"Notification","Message":{MESSAGE}}}"#);
+        assert_eq!(unwrap(&body).unwrap_err().field, "Message");
+    }
+
+    #[test]
+    fn an_error_about_the_whole_inner_message_names_the_envelope_field() {
+        let message_error = InvalidMessage::new("message", "expected value at line 1 column 1");
+        let located = locate(message_error.clone(), "not json", Wrapping::Sns);
+        assert_eq!(located.field, "Message");
+        let inner = InvalidMessage::new("order.id", "empty");
+        assert_eq!(locate(inner.clone(), "{}", Wrapping::EventBridge), inner);
+        assert_eq!(
+            locate(message_error.clone(), "x", Wrapping::Raw),
+            message_error
+        );
+        let nested = r#"{"Type":"Notification","Message":"{}"}"#;
+        let located = locate(message_error, nested, Wrapping::EventBridge);
+        assert_eq!(located.field, "detail");
+        assert!(
+            located
+                .problem
+                .contains("an SNS notification inside an EventBridge event")
+        );
     }
 }

@@ -27,6 +27,7 @@ pub mod runtime;
 pub mod scheduled;
 pub mod schema;
 pub mod sqs;
+pub mod strict;
 pub mod telemetry;
 pub mod validate;
 pub mod worker;

@@ -1,14 +1,24 @@
 //! Turns an SQS body into a checked [`StatusMessage`], or one error naming the field at fault.
 //!
 //! Deserialisation catches shape errors (with the JSON path, thanks to `serde_path_to_error`);
-//! the checks below catch what a schema cannot say clearly.
+//! the checks below catch the rest. The published schema states the same checks where JSON
+//! Schema can (the patterns below, `maxLength`), so that producers validating against it are
+//! refused for the same things.
 
 use std::collections::HashSet;
 
-use chrono::Datelike;
-
 use crate::envelope::{self, Wrapping};
 use crate::message::{Package, StatusMessage};
+use crate::strict::ObjectOnly;
+use crate::xml::is_xml_char;
+
+/// Free text: anything but the characters XML 1.0 cannot carry ([`is_xml_char`]).
+pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]*$";
+/// Text that must say something: [`TEXT_PATTERN`] with at least one character that is not
+/// white space (Rust's `char::is_whitespace`, listed out so that every regex engine agrees).
+pub const NON_BLANK_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]*[^\u0000-\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFFFE\uFFFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]*$";
+/// What [`check_account`] allows.
+pub const ACCOUNT_PATTERN: &str = "^[A-Za-z0-9._-]{1,64}$";
 
 /// Why a message cannot be processed, naming the field: `packages[1].tracking_number: empty`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +40,7 @@ impl InvalidMessage {
 /// Unwraps, parses and validates one SQS body.
 pub fn parse_body(body: &str) -> Result<(StatusMessage, Wrapping), InvalidMessage> {
     let (text, wrapping) = envelope::unwrap(body)?;
-    let message = parse_message(&text)?;
+    let message = parse_message(&text).map_err(|e| envelope::locate(e, &text, wrapping))?;
     Ok((message, wrapping))
 }
 
@@ -56,16 +66,30 @@ pub fn salvage_identity(body: &str) -> (Option<String>, Option<String>) {
 
 /// Parses and validates the canonical JSON text of one message.
 pub fn parse_message(text: &str) -> Result<StatusMessage, InvalidMessage> {
-    let deserializer = &mut serde_json::Deserializer::from_str(text);
-    let message: StatusMessage = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed: Result<ObjectOnly<StatusMessage>, _> =
+        serde_path_to_error::deserialize(&mut deserializer);
+    let message = parsed.map(|m| m.0).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." {
-            "message".to_owned()
-        } else {
-            path
+        // `?` is serde_path_to_error's name for a place it could not follow (a key that is
+        // not a string, say): at the top it is the message as a whole.
+        let top = path == "." || path == "?";
+        let problem = e.into_inner().to_string();
+        // serde names a missing field only in its text; the path stops at its parent.
+        let missing = problem
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (top, missing) {
+            (true, Some(name)) => name.to_owned(),
+            (false, Some(name)) => format!("{path}.{name}"),
+            (true, None) => "message".to_owned(),
+            (false, None) => path,
         };
-        InvalidMessage::new(field, e.into_inner().to_string())
+        InvalidMessage::new(field, problem)
     })?;
+    deserializer
+        .end()
+        .map_err(|e| InvalidMessage::new("message", e.to_string()))?;
     validate(&message)?;
     Ok(message)
 }
@@ -79,16 +103,10 @@ pub fn validate(message: &StatusMessage) -> Result<(), InvalidMessage> {
         ));
     }
     check_account(&message.account)?;
+    check_characters(message)?;
     check_text("order.id", &message.order.id, 128)?;
     if let Some(id) = &message.id {
         check_text("id", id, 256)?;
-    }
-    let year = message.occurred_at.year();
-    if !(2000..=9999).contains(&year) {
-        return Err(InvalidMessage::new(
-            "occurred_at",
-            format!("year {year} is out of range 2000..9999"),
-        ));
     }
     for (i, package) in message.packages.iter().enumerate() {
         check_package(i, package)?;
@@ -123,16 +141,84 @@ fn check_account(account: &str) -> Result<(), InvalidMessage> {
     }
 }
 
-fn check_text(field: &str, value: &str, max_len: usize) -> Result<(), InvalidMessage> {
+/// Non-blank and at most `max_chars` characters (JSON Schema's `maxLength` counts characters).
+fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), InvalidMessage> {
     if value.trim().is_empty() {
         Err(InvalidMessage::new(field, "empty"))
-    } else if value.len() > max_len {
+    } else if value.len() > max_chars && value.chars().count() > max_chars {
         Err(InvalidMessage::new(
             field,
-            format!("longer than {max_len} bytes"),
+            format!("longer than {max_chars} characters"),
         ))
     } else {
         Ok(())
+    }
+}
+
+/// Every string of the message is free of characters XML 1.0 cannot carry. They mean nothing
+/// in an order status, and one of them in a CV3 document makes the whole call (and every good
+/// message in it) fail; refusing them here, before any platform, keeps every platform safe.
+/// A new string field of the message must be added here (the schema agreement test's corpus
+/// catches one that is not, once it has a case for it).
+fn check_characters(m: &StatusMessage) -> Result<(), InvalidMessage> {
+    let order = &m.order;
+    for (field, value) in [
+        ("id", m.id.as_deref()),
+        ("order.id", Some(order.id.as_str())),
+        ("order.reference", order.reference.as_deref()),
+        ("order.number_prefix", order.number_prefix.as_deref()),
+        ("order.erp_order_number", order.erp_order_number.as_deref()),
+        ("order.customer_number", order.customer_number.as_deref()),
+        ("detail", m.detail.as_deref()),
+        ("reason", m.reason.as_deref()),
+        (
+            "payment.status",
+            m.payment.as_ref().map(|p| p.status.as_str()),
+        ),
+    ] {
+        xml_safe(value, || field.to_owned())?;
+    }
+    for (i, package) in m.packages.iter().enumerate() {
+        for (name, value) in [
+            ("id", package.id.as_deref()),
+            ("carrier", package.carrier.as_deref()),
+            ("service", package.service.as_deref()),
+            ("tracking_number", package.tracking_number.as_deref()),
+        ] {
+            xml_safe(value, || format!("packages[{i}].{name}"))?;
+        }
+        for (j, line) in package.lines.iter().enumerate() {
+            for (name, value) in [
+                ("line_id", Some(line.line_id.as_str())),
+                ("sku", line.sku.as_deref()),
+            ] {
+                xml_safe(value, || format!("packages[{i}].lines[{j}].{name}"))?;
+            }
+        }
+    }
+    for (i, line) in m.lines.iter().enumerate() {
+        for (name, value) in [
+            ("line_id", Some(line.line_id.as_str())),
+            ("reason", line.reason.as_deref()),
+            ("detail", line.detail.as_deref()),
+        ] {
+            xml_safe(value, || format!("lines[{i}].{name}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The field's name is built only for the value at fault: this runs on every message.
+fn xml_safe(value: Option<&str>, field: impl FnOnce() -> String) -> Result<(), InvalidMessage> {
+    match value.and_then(|v| v.chars().find(|&c| !is_xml_char(c))) {
+        None => Ok(()),
+        Some(c) => Err(InvalidMessage::new(
+            field(),
+            format!(
+                "contains U+{:04X}, a character XML 1.0 cannot carry (no platform can be sent it)",
+                u32::from(c)
+            ),
+        )),
     }
 }
 
@@ -248,6 +334,25 @@ mod tests {
             (Some("store-b".into()), Some("12345".into()))
         );
         assert_eq!(salvage_identity("not json"), (None, None));
+    }
+
+    #[test]
+    fn a_character_xml_cannot_carry_is_refused_naming_field_and_character() {
+        let mut value = seed_example();
+        value["order"]["id"] = json!("12345-a\u{1}b");
+        assert_eq!(
+            error_of(value),
+            "order.id: contains U+0001, a character XML 1.0 cannot carry (no platform can be sent it)"
+        );
+        let mut value = seed_example();
+        value["packages"][1]["carrier"] = json!("Fed\u{FFFF}Ex");
+        assert!(error_of(value).starts_with("packages[1].carrier: contains U+FFFF,"));
+        let mut value = seed_example();
+        value["reason"] = json!("one\r\ntwo\tthree");
+        assert!(
+            parse_message(&value.to_string()).is_ok(),
+            "CR, LF and tab are text"
+        );
     }
 
     #[test]

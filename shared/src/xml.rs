@@ -1,9 +1,29 @@
-//! Small helpers for reading XML with quick-xml, shared by the SOAP platforms.
+//! Small helpers for writing and reading XML with quick-xml, shared by the SOAP platforms.
 //!
 //! quick-xml reports entity references (`&amp;`, `&#233;`) as events of their own, between text
 //! events; [`TextCollector`] puts an element's text back together, unescaped.
 
+use std::borrow::Cow;
+
+use quick_xml::escape::escape;
 use quick_xml::events::{BytesRef, BytesText};
+
+/// Whether XML 1.0 can carry `c` at all (its `Char` production; a Rust `char` is never a
+/// surrogate). No escape helps the others: `&#1;` is not well-formed either.
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+}
+
+/// Element text for the writer, escaped, with every carriage return written as `&#13;`: a
+/// parser turns a literal CR (and CR LF) into a line feed, the reference survives. quick-xml
+/// escapes only `<>&'"`. Values must already be free of what [`is_xml_char`] refuses (message
+/// validation sees to that).
+pub fn text(value: &str) -> BytesText<'_> {
+    match escape(value) {
+        Cow::Borrowed(escaped) if !escaped.contains('\r') => BytesText::from_escaped(escaped),
+        escaped => BytesText::from_escaped(escaped.replace('\r', "&#13;")),
+    }
+}
 
 /// Collects the unescaped text of the element being read.
 #[derive(Debug, Default)]
@@ -48,5 +68,31 @@ impl TextCollector {
 
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_escapes_markup_and_keeps_carriage_returns_as_references() {
+        assert_eq!(
+            &*text("a<b & \"c\"").into_inner(),
+            b"a&lt;b &amp; &quot;c&quot;"
+        );
+        assert_eq!(&*text("one\r\ntwo\r").into_inner(), b"one&#13;\ntwo&#13;");
+    }
+
+    #[test]
+    fn only_xml_1_0_characters_pass() {
+        for c in ['\t', '\n', '\r', ' ', 'é', '\u{FFFD}', '\u{1F600}'] {
+            assert!(is_xml_char(c), "{c:?}");
+        }
+        for c in [
+            '\0', '\u{1}', '\u{8}', '\u{B}', '\u{C}', '\u{E}', '\u{1F}', '\u{FFFE}', '\u{FFFF}',
+        ] {
+            assert!(!is_xml_char(c), "{c:?}");
+        }
     }
 }

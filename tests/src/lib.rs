@@ -2,6 +2,7 @@
 //! plumbing the end-to-end tests share. The platform sandboxes and the Lambda Runtime API
 //! stand-in live in the `orderstatus-sandboxes` crate beside this one.
 
+pub mod bad_input;
 pub mod cli;
 pub mod conformance;
 pub mod cv3;

@@ -64,7 +64,7 @@ async fn send_puts_exactly_the_valid_lines_on_the_queue_and_names_the_bad_ones()
     assert_eq!(
         invalid,
         vec![
-            (2, "message".to_owned()),
+            (2, "occurred_at".to_owned()),
             (5, "platform".to_owned()),
             (6, "message".to_owned())
         ]

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use orderstatus_sandboxes::cv3::{Fault, FaultKind};
+use orderstatus_tests::bad_input::{Sent, bad_bodies, mixed_events, oversized};
 use orderstatus_tests::cv3::{Cv3Scene, invalid, processing, seed_example};
 use orderstatus_tests::lambda::LambdaFunction;
 
@@ -166,6 +167,42 @@ async fn the_binary_refuses_a_lease_longer_than_the_queues_visibility_timeout() 
     assert!(
         scene.sandbox.received().statuses.is_empty(),
         "nothing uploaded"
+    );
+    function.stop().await;
+}
+
+#[tokio::test]
+async fn the_binary_dead_letters_every_bad_body_and_uploads_every_neighbour_once() {
+    let scene = Cv3Scene::new(Duration::from_secs(1)).await;
+    let function = start_function(&scene).await;
+    let mut bodies = Vec::new();
+    let mut good = Vec::new();
+    for sent in mixed_events(bad_bodies(), 4, "92").into_iter().flatten() {
+        if let Sent::Good(order) = &sent {
+            good.push(order.clone());
+        }
+        bodies.push(sent.body());
+    }
+    let bad_count = bodies.len() - good.len();
+    // Five bodies of 250 KiB in one event: together past SendMessageBatch's 1 MiB.
+    let mut large: Vec<String> = (0..5).map(|i| oversized(&format!("B{i}"), 250)).collect();
+    large.extend((0..5).map(|i| processing(&format!("9300{i}"))));
+    good.extend((0..5).map(|i| format!("9300{i}")));
+    bodies.extend(large);
+    scene.stack.send(&bodies).await;
+    function.drain(&scene.stack).await;
+
+    let mut uploaded = scene.uploaded_orders();
+    uploaded.sort();
+    good.sort();
+    assert_eq!(uploaded, good, "every neighbour uploaded exactly once");
+    let letters = scene.stack.dead_letter_attributes().await;
+    assert_eq!(letters.len(), bad_count + 5, "every bad body in the DLQ");
+    assert!(
+        letters
+            .iter()
+            .all(|l| l.outcome == "invalid" && l.reason == "schema" && !l.error.is_empty()),
+        "{letters:?}"
     );
     function.stop().await;
 }

@@ -134,16 +134,41 @@ pub fn status_text(
         }
         _ => message.occurred_at,
     };
-    template
-        .replace(
-            "{date}",
-            &format_in(date_source, account.time_zone, DateStyle::MonthDayYear),
-        )
-        .replace("{reason}", message.reason.as_deref().unwrap_or(""))
-        .replace("{detail}", message.detail.as_deref().unwrap_or(""))
-        .replace("{order_id}", &message.order.id)
-        .trim()
-        .to_owned()
+    let date = format_in(date_source, account.time_zone, DateStyle::MonthDayYear);
+    fill_template(template, |placeholder| match placeholder {
+        "{date}" => Some(date.as_str()),
+        "{reason}" => Some(message.reason.as_deref().unwrap_or("")),
+        "{detail}" => Some(message.detail.as_deref().unwrap_or("")),
+        "{order_id}" => Some(message.order.id.as_str()),
+        _ => None,
+    })
+    .trim()
+    .to_owned()
+}
+
+/// Replaces each placeholder of `template` in one pass over it, so that a value is inserted
+/// literally: a reason reading `{order_id}` stays that text. Chained `replace` calls would
+/// expand placeholders inside values put in by an earlier call. Unknown `{…}` stay as written.
+pub fn fill_template<'v>(template: &str, value: impl Fn(&str) -> Option<&'v str>) -> String {
+    let mut filled = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        filled.push_str(&rest[..open]);
+        let candidate = &rest[open..];
+        let placeholder = candidate.find('}').map(|close| &candidate[..=close]);
+        match placeholder.and_then(|p| Some((p, value(p)?))) {
+            Some((placeholder, text)) => {
+                filled.push_str(text);
+                rest = &candidate[placeholder.len()..];
+            }
+            None => {
+                filled.push('{');
+                rest = &candidate[1..];
+            }
+        }
+    }
+    filled.push_str(rest);
+    filled
 }
 
 /// `UPS: 1Z3123134135 ; FedEx: 4563543534`: shipped packages with a tracking number, in order.

@@ -2,7 +2,8 @@
 //!
 //! `data` is the base64 of the inner `<CV3Data version="2.0">` document, which carries the
 //! credentials in `<authenticate>`, confirmations in `<confirm>` and status updates in
-//! `<orders>`. Both documents are written with quick-xml's writer, so every value is escaped.
+//! `<orders>`. Both documents are written with quick-xml's writer, so every value is escaped
+//! (carriage returns as `&#13;`, see [`orderstatus::xml::text`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -166,6 +167,6 @@ fn end(writer: &mut Writer<Vec<u8>>, name: &str) -> XmlResult {
 
 fn text_element(writer: &mut Writer<Vec<u8>>, name: &str, value: &str) -> XmlResult {
     start(writer, name)?;
-    writer.write_event(Event::Text(BytesText::new(value)))?;
+    writer.write_event(Event::Text(orderstatus::xml::text(value)))?;
     end(writer, name)
 }

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use orderstatus::config::SecretString;
 use orderstatus::message::OrderStatus;
+use orderstatus::xml::is_xml_char;
 use serde::Deserialize;
 
 use crate::mapping::PLACEHOLDERS;
@@ -41,6 +42,25 @@ fn enabled() -> bool {
 
 /// Refuses templates with placeholders the mapping does not know, when the secret is loaded.
 pub fn check(settings: &Cv3Settings) -> Result<(), String> {
+    // These go into every document of the account: one character XML cannot carry would make
+    // every call fail, so the secret is refused instead (naming the field, never the value).
+    let values = [
+        ("user".to_owned(), settings.user.as_str()),
+        ("pass".to_owned(), settings.pass.expose()),
+        ("service_id".to_owned(), settings.service_id.expose()),
+    ];
+    let templates = settings
+        .templates
+        .iter()
+        .map(|(status, template)| (format!("templates.{status}"), template.as_str()));
+    for (name, value) in values.into_iter().chain(templates) {
+        if let Some(c) = value.chars().find(|&c| !is_xml_char(c)) {
+            return Err(format!(
+                "{name}: contains U+{:04X}, a character XML 1.0 cannot carry",
+                u32::from(c)
+            ));
+        }
+    }
     for (status, template) in &settings.templates {
         let mut rest = template.as_str();
         while let Some(start) = rest.find('{') {

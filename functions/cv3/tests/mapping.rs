@@ -117,6 +117,20 @@ fn unknown_template_placeholders_are_refused_when_the_secret_is_loaded() {
 }
 
 #[test]
+fn a_secret_value_xml_cannot_carry_is_refused_when_the_secret_is_loaded() {
+    let template = account(json!({"templates": {"canceled": "Canceled\u{1}: {reason}"}}));
+    let error = Cv3::check_settings(&template.settings).unwrap_err();
+    assert!(
+        error.starts_with("templates.canceled: contains U+0001"),
+        "{error}"
+    );
+    let password = account(json!({"pass": "secret\u{0}"}));
+    let error = Cv3::check_settings(&password.settings).unwrap_err();
+    assert!(error.starts_with("pass: contains U+0000"), "{error}");
+    assert!(!error.contains("secret"), "the value is not shown: {error}");
+}
+
+#[test]
 fn acknowledged_confirms_and_paid_is_not_applicable() {
     let platform = orderstatus_cv3::platform(std::time::Duration::from_secs(5)).unwrap();
     let account = account(json!({}));
@@ -193,26 +207,8 @@ fn xml_special_characters_round_trip_escaped() {
     assert!(inner.contains("tracking_notification=\"true\""));
 
     // Read every text node back with an XML parser: each equals the original value.
-    let mut reader = quick_xml::Reader::from_str(&inner);
-    let mut collector = orderstatus::xml::TextCollector::default();
-    let mut values = Vec::new();
-    loop {
-        match reader.read_event().unwrap() {
-            quick_xml::events::Event::Start(_) => collector.clear(),
-            quick_xml::events::Event::Text(t) => collector.push_text(&t).unwrap(),
-            quick_xml::events::Event::GeneralRef(r) => collector.push_ref(&r).unwrap(),
-            quick_xml::events::Event::End(_) => {
-                let text = collector.take();
-                if !text.is_empty() {
-                    values.push(text);
-                }
-            }
-            quick_xml::events::Event::Eof => break,
-            _ => {}
-        }
-    }
     assert_eq!(
-        values,
+        text_values(&inner),
         vec![
             nasty,
             nasty,
@@ -232,6 +228,70 @@ fn xml_special_characters_round_trip_escaped() {
         .replace("<data", "<return")
         .replace("</data>", "</return>");
     assert_eq!(decoded_return(&response).as_deref(), Some(inner.as_str()));
+}
+
+/// The text of every element of `xml` that has some, read back as an XML parser reads it.
+fn text_values(xml: &str) -> Vec<String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut collector = orderstatus::xml::TextCollector::default();
+    let mut values = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(_) => collector.clear(),
+            quick_xml::events::Event::Text(t) => collector.push_text(&t).unwrap(),
+            quick_xml::events::Event::GeneralRef(r) => collector.push_ref(&r).unwrap(),
+            quick_xml::events::Event::End(_) => {
+                let text = collector.take();
+                if !text.is_empty() {
+                    values.push(text);
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    values
+}
+
+#[test]
+fn a_carriage_return_survives_the_parser_at_the_other_end() {
+    // An XML parser turns a literal CR (and CR LF) into LF; only `&#13;` keeps it.
+    let text = "line one\r\nline two\rend";
+    let payload = Cv3Payload::Status(orderstatus_cv3::mapping::StatusEntry {
+        order_id: "1".into(),
+        status: text.into(),
+        tracking: String::new(),
+        customer_number: Some(text.into()),
+        tracking_notification: false,
+    });
+    let credentials = Credentials {
+        user: "u",
+        pass: "p",
+        service_id: "s",
+    };
+    let inner = String::from_utf8(inner_document(credentials, &[&payload], false)).unwrap();
+    assert!(inner.contains("line one&#13;\nline two&#13;end"), "{inner}");
+    assert_eq!(text_values(&inner), vec!["u", "p", "s", "1", text, text]);
+}
+
+#[test]
+fn placeholders_inside_message_values_are_inserted_literally() {
+    let account = account(json!({"templates": {"canceled": "Canceled: {reason}"}}));
+    let mut message = seed_message(json!([]));
+    message.status = Some(OrderStatus::Canceled);
+    message.reason = Some("{order_id}{detail}{date}".into());
+    message.detail = Some("{reason}".into());
+    let entry = status_entry(&message, &account);
+    assert_eq!(entry.status, "Canceled: {order_id}{detail}{date}");
+
+    let account = account_with_templates(json!({"canceled": "{detail}/{reason} {order_id}"}));
+    message.order.id = "{date}".into();
+    let entry = status_entry(&message, &account);
+    assert_eq!(entry.status, "{reason}/{order_id}{detail}{date} {date}");
+}
+
+fn account_with_templates(templates: serde_json::Value) -> Account<Cv3Settings> {
+    account(json!({ "templates": templates }))
 }
 
 #[test]

@@ -21,6 +21,11 @@ pub(super) fn document(body: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>
     writer.into_inner()
 }
 
+/// XML 1.0's `Char` production (a Rust `char` is never a surrogate).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Element {
     name: String,
@@ -32,6 +37,13 @@ pub(super) struct Element {
 impl Element {
     /// Parses a whole document and returns its root element.
     pub(super) fn parse(xml: &str) -> Result<Element, String> {
+        // quick-xml does not check characters; CV3's parser does, and refuses the whole call.
+        if let Some((at, c)) = xml.char_indices().find(|&(_, c)| !is_xml_char(c)) {
+            return Err(format!(
+                "not well-formed: character U+{:04X} at byte {at}",
+                u32::from(c)
+            ));
+        }
         let mut reader = Reader::from_str(xml);
         let mut open: Vec<Element> = Vec::new();
         let mut root = None;
@@ -188,6 +200,8 @@ mod tests {
             "<a>",
             "<a/><b/>",
             "<a>&bogus;</a>",
+            "<a>12345-a\u{1}b</a>",
+            "<a>\u{FFFF}</a>",
         ] {
             assert!(Element::parse(bad).is_err(), "{bad:?} should be rejected");
         }
