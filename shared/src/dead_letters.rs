@@ -28,7 +28,9 @@ use aws_sdk_sqs::types::{
 use serde::Serialize;
 
 use crate::aws::error_text;
-use crate::batch::{ATTR_ERROR, ATTR_OUTCOME, ATTR_PLATFORM, ATTR_REASON, ATTR_SOURCE_MESSAGE_ID};
+use crate::batch::{
+    ATTR_BODY_BYTES, ATTR_ERROR, ATTR_OUTCOME, ATTR_PLATFORM, ATTR_REASON, ATTR_SOURCE_MESSAGE_ID,
+};
 
 /// How long a walk hides the letters it has received (released at its end).
 pub const HOLD: Duration = Duration::from_secs(60);
@@ -97,8 +99,11 @@ pub struct Letter {
     pub sent_at_ms: Option<i64>,
     /// The FIFO message group, kept for the way back.
     pub group_id: Option<String>,
-    /// The body byte for byte, as the producer sent it.
+    /// The body byte for byte, as the producer sent it; cut short when it was too large for the
+    /// dead-letter queue (then `body_bytes` is its original length).
     pub body: String,
+    /// The original body's length in bytes, when the body was cut.
+    pub body_bytes: Option<usize>,
     /// The producer's message attributes (everything but `orderstatus.*`), sent back on redrive.
     #[serde(skip)]
     pub producer_attributes: HashMap<String, MessageAttributeValue>,
@@ -149,6 +154,7 @@ impl Letter {
             outcome,
             reason,
             body: message.body.unwrap_or_default(),
+            body_bytes: ours_named(ATTR_BODY_BYTES).and_then(|n| n.parse().ok()),
             producer_attributes,
             copies: 1,
             held: vec![Held {

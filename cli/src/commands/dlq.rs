@@ -256,6 +256,15 @@ fn print_letter(letter: &Letter, json: bool) {
         field(name, or_dash(value.string_value()));
     }
     field("error", or_dash(letter.error.as_deref()));
+    if let Some(bytes) = letter.body_bytes {
+        field(
+            "body",
+            format!(
+                "cut to {} of {bytes} bytes (too large for the dead-letter queue)",
+                letter.body.len()
+            ),
+        );
+    }
     field("what to do", advice(letter).to_owned());
     let body = serde_json::from_str::<Value>(&letter.body)
         .map(|v| format!("{v:#}"))

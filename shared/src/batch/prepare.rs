@@ -1,0 +1,78 @@
+//! The first step of a batch: each record parsed, checked, resolved to its account and mapped
+//! to units; everything that needs no ledger or platform.
+
+use aws_lambda_events::event::sqs::SqsMessage;
+
+use super::{BatchHandler, Entry, InvalidReason, Outcome, State};
+use crate::config::ConfigError;
+use crate::ledger::Position;
+use crate::message::StatusMessage;
+use crate::platform::Platform;
+use crate::validate::{parse_body, salvage_identity};
+
+impl<P: Platform> BatchHandler<P> {
+    /// Parses, checks and maps one record; everything that needs no ledger or platform.
+    pub(super) async fn prepare<'e>(
+        &self,
+        record: &'e SqsMessage,
+    ) -> Entry<'e, P::Settings, P::Payload> {
+        let mut entry = Entry {
+            record,
+            message_id: record.message_id.as_deref().unwrap_or_default(),
+            group: record.attributes.get("MessageGroupId").map(String::as_str),
+            producer_id: None,
+            account: None,
+            order_id: None,
+            state: State::Done(Outcome::transient("not processed")),
+            locked_until_ms: None,
+        };
+        let body = record.body.as_deref().unwrap_or_default();
+        entry.state = match parse_body(body) {
+            Err(invalid) => {
+                (entry.account, entry.order_id) = salvage_identity(body);
+                State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()))
+            }
+            Ok((message, _wrapping)) => {
+                entry.producer_id = message.id.clone();
+                entry.account = Some(message.account.clone());
+                entry.order_id = Some(message.order.id.clone());
+                self.resolve(&message).await
+            }
+        };
+        entry
+    }
+
+    pub(super) async fn resolve(&self, message: &StatusMessage) -> State<P::Settings, P::Payload> {
+        if message.platform != P::NAME {
+            return State::Done(Outcome::invalid(
+                InvalidReason::Platform,
+                format!(
+                    "platform: this function uploads to {}, the message is for {} (send it to that platform's queue)",
+                    P::NAME,
+                    message.platform
+                ),
+            ));
+        }
+        let account = match self.accounts.get(&message.account).await {
+            Ok(account) => account,
+            Err(e @ ConfigError::Unavailable { .. }) => {
+                return State::Done(Outcome::transient(e.to_string()));
+            }
+            Err(e) => return State::Done(Outcome::invalid(InvalidReason::Config, e.to_string())),
+        };
+        match self.platform.map(message, &account) {
+            Ok(units) if units.is_empty() => State::Done(Outcome::NotApplicable {
+                reason: "the message maps to nothing to upload".to_owned(),
+            }),
+            Ok(units) => State::Ready {
+                account,
+                position: Position::new(message.occurred_at, message.sequence),
+                units,
+                round: 0,
+            },
+            Err(invalid) => {
+                State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()))
+            }
+        }
+    }
+}
