@@ -7,9 +7,9 @@
 //! every claimed unit of an account is uploaded in as few platform requests as the platform
 //! allows, and each unit's result is mapped back to its message.
 //!
-//! The steps, one module each: [`prepare`] (parse, check, map), [`rounds`] (rounds, FIFO order,
-//! a round's three steps), [`ledger_steps`] (claim and commit), [`upload`] (the platform calls),
-//! [`finish`] (dead letters via [`dead_letter_writer`], held locked messages, the response).
+//! The steps, one module each: `prepare` (parse, check, map), `rounds` (rounds, FIFO order, a
+//! round's three steps), `ledger_steps` (claim and commit), `upload` (the platform calls),
+//! `finish` (dead letters via `dead_letter_writer`, held locked messages, the response).
 
 mod dead_letter_writer;
 mod finish;
