@@ -15,10 +15,13 @@ use tokio::signal::unix::{SignalKind, signal};
 
 /// A platform's kinds of fault (its protocol's ways of failing, plus the common ones).
 pub trait FaultKind: Copy + Debug + PartialEq {
-    /// How long a fault of this kind waits before answering when the test gave no delay (a
-    /// `slow` kind waits; the others answer at once).
-    fn default_delay(self) -> Duration;
+    /// Whether this kind only slows the call down (then handles it normally): it waits
+    /// [`SLOW_DEFAULT`] when the test gave no delay; the other kinds answer at once.
+    fn is_slow(self) -> bool;
 }
+
+/// How long a slow fault waits when the test gave no `delay_ms`.
+pub const SLOW_DEFAULT: Duration = Duration::from_secs(3);
 
 /// The body of `POST /_sandbox/faults`, e.g. `{"kind":"slow","times":2,"delay_ms":500}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,8 +73,11 @@ impl<K: FaultKind> Fault<K> {
 
     /// How long to wait before answering.
     pub fn delay(&self) -> Duration {
-        self.delay_ms
-            .map_or_else(|| self.kind.default_delay(), Duration::from_millis)
+        match (self.delay_ms, self.kind.is_slow()) {
+            (Some(ms), _) => Duration::from_millis(ms),
+            (None, true) => SLOW_DEFAULT,
+            (None, false) => Duration::ZERO,
+        }
     }
 }
 
@@ -183,11 +189,8 @@ mod tests {
     }
 
     impl FaultKind for Kind {
-        fn default_delay(self) -> Duration {
-            match self {
-                Kind::Slow => Duration::from_secs(3),
-                Kind::Broken => Duration::ZERO,
-            }
+        fn is_slow(self) -> bool {
+            self == Kind::Slow
         }
     }
 

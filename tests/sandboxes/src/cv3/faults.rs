@@ -1,8 +1,6 @@
 //! The ways a test can make the next CV3 requests misbehave (queued with the harness's
 //! [`Fault`](crate::harness::Fault)).
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 
 use crate::harness;
@@ -25,11 +23,8 @@ pub enum FaultKind {
 }
 
 impl harness::FaultKind for FaultKind {
-    fn default_delay(self) -> Duration {
-        match self {
-            Self::Slow => Duration::from_secs(3),
-            _ => Duration::ZERO,
-        }
+    fn is_slow(self) -> bool {
+        self == Self::Slow
     }
 }
 
@@ -44,6 +39,7 @@ pub(super) fn message_of(fault: &Fault) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn json_defaults_match_the_contract() {
