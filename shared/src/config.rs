@@ -98,9 +98,7 @@ impl FunctionEnv {
             copies: self.copies,
         }
     }
-}
 
-impl FunctionEnv {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }

@@ -22,8 +22,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
-    MessageAttributeValue, MessageSystemAttributeName, SendMessageBatchRequestEntry,
+    DeleteMessageBatchRequestEntry, Message, MessageAttributeValue, MessageSystemAttributeName,
+    SendMessageBatchRequestEntry,
 };
 use serde::Serialize;
 
@@ -31,6 +31,7 @@ use crate::aws::error_text;
 use crate::batch::{
     ATTR_BODY_BYTES, ATTR_ERROR, ATTR_OUTCOME, ATTR_PLATFORM, ATTR_REASON, ATTR_SOURCE_MESSAGE_ID,
 };
+use crate::sqs::change_visibility;
 
 /// How long a walk hides the letters it has received (released at its end).
 pub const HOLD: Duration = Duration::from_secs(60);
@@ -491,36 +492,17 @@ impl DeadLetters {
     /// Makes held letters visible again at once. Best effort: a letter not released becomes
     /// visible by itself when its [`HOLD`] ends.
     async fn release(&self, letters: &[Letter]) {
-        let handles: Vec<&str> = letters
+        let changes: Vec<(&str, i32)> = letters
             .iter()
-            .flat_map(|letter| letter.held.iter().map(|h| h.receipt_handle.as_str()))
+            .flat_map(|letter| letter.held.iter().map(|h| (h.receipt_handle.as_str(), 0)))
             .collect();
-        for chunk in handles.chunks(SQS_BATCH_LIMIT) {
-            let entries = chunk
-                .iter()
-                .enumerate()
-                .filter_map(|(i, handle)| {
-                    ChangeMessageVisibilityBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .receipt_handle(*handle)
-                        .visibility_timeout(0)
-                        .build()
-                        .ok()
-                })
-                .collect();
-            let result = self
-                .sqs
-                .change_message_visibility_batch()
-                .queue_url(&self.dead_letter_queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await;
-            if let Err(e) = result {
-                tracing::warn!(
-                    error = %error_text(&e),
-                    "could not release dead letters; they reappear when their hold ends"
-                );
-            }
+        let outcome = change_visibility(&self.sqs, &self.dead_letter_queue_url, &changes).await;
+        if let Some((_, error)) = outcome.failed.first() {
+            tracing::warn!(
+                %error,
+                count = outcome.failed.len(),
+                "could not release dead letters; they reappear when their hold ends"
+            );
         }
     }
 }

@@ -6,13 +6,12 @@
 //! again will not change them. When retries run out the last answer (or transport error) is
 //! returned and the unit is transient, so SQS retries later.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
-
-use std::sync::Arc;
 
 use crate::answer::unreachable;
 use crate::limits::{Limiter, RequestLimits};

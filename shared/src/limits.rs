@@ -92,11 +92,6 @@ impl Limiter {
         }
     }
 
-    /// This copy's share of the platform's limits.
-    pub fn limits(&self) -> RequestLimits {
-        self.limits
-    }
-
     fn gate(&self, account: &str) -> Arc<Gate> {
         let key = match self.limits.scope {
             LimitScope::Account => account,

@@ -11,11 +11,10 @@ use lambda_runtime::{LambdaEvent, service_fn};
 
 use crate::batch::{BatchHandler, DeadLetterQueue, HandlerParts};
 use crate::config::{AccountStore, BatchLimits, ConfigError, FunctionEnv};
-use crate::ledger::Ledger;
-use crate::ledger::now_ms;
+use crate::ledger::{Ledger, now_ms};
 use crate::platform::Platform;
 use crate::scheduled::{Invocation, InvocationResponse, ScheduledWork};
-use crate::sqs::{SourceQueue, check_lease_fits, queue_facts};
+use crate::sqs::{SourceQueue, queue_fitting_lease};
 
 /// The AWS clients a handler uses, built from one SDK configuration.
 #[derive(Debug, Clone)]
@@ -127,7 +126,7 @@ pub async fn serve<P: Platform>(
 }
 
 /// The function's refusal to run with a lease longer than its queue's visibility timeout
-/// ([`check_lease_fits`]). Checked on the first SQS batch rather than at start-up, which makes
+/// ([`queue_fitting_lease`]). Checked on the first SQS batch rather than at start-up, which makes
 /// no network call; a pass is remembered for the container, a refusal is checked again on the
 /// next batch (the operator may have fixed the queue meanwhile).
 struct LeaseCheck {
@@ -155,11 +154,13 @@ impl LeaseCheck {
         };
         self.passed
             .get_or_try_init(|| async {
-                let queue = queue_facts(&self.sqs, queue_url).await?;
                 let lease = handler.lease_for(now_ms(), deadline_ms);
-                check_lease_fits(lease, queue_url, queue.visibility).inspect_err(|error| {
-                    tracing::error!(%error, "refusing to take leases the queue cannot honour");
-                })
+                queue_fitting_lease(&self.sqs, queue_url, lease)
+                    .await
+                    .map(drop)
+                    .inspect_err(|error| {
+                        tracing::error!(%error, "refusing to take leases the queue cannot honour");
+                    })
             })
             .await
             .map(|_| ())

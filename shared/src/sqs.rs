@@ -2,12 +2,12 @@
 //! received messages into an `SqsEvent`, and delete what the handler did not report as failed.
 //! Also the function's own hold on its queue: a message that must wait for another worker's
 //! lease is kept invisible until the lease ends ([`SourceQueue::hold_until`]), and a lease may
-//! never outlast the queue's visibility timeout ([`check_lease_fits`]).
+//! never outlast the queue's visibility timeout ([`queue_fitting_lease`]).
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage, SqsMessageAttribute};
-use std::time::Duration;
 
 use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
@@ -148,7 +148,7 @@ impl SourceQueue {
     /// that cannot be held comes back after the queue's visibility timeout, as before. Returns
     /// how many were held.
     pub async fn hold_until(&self, records: &[(&SqsMessage, i64)], now_ms: i64) -> usize {
-        let entries: Vec<_> = records
+        let held: Vec<(&str, &str, i32)> = records
             .iter()
             .filter(|(record, _)| self.is_source_of(record))
             .filter_map(|(record, until_ms)| {
@@ -161,53 +161,74 @@ impl SourceQueue {
                 ))
             })
             .collect();
-        let mut held = 0;
-        for chunk in entries.chunks(10) {
-            let batch = chunk
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (_, handle, seconds))| {
-                    ChangeMessageVisibilityBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .receipt_handle(*handle)
-                        .visibility_timeout(*seconds)
-                        .build()
-                        .ok()
-                })
-                .collect();
-            let result = self
-                .client
-                .change_message_visibility_batch()
-                .queue_url(&self.url)
-                .set_entries(Some(batch))
-                .send()
-                .await;
-            match result {
-                Ok(output) => {
-                    held += output.successful().len();
-                    for refused in output.failed() {
-                        let id = refused
-                            .id()
-                            .parse::<usize>()
-                            .ok()
-                            .and_then(|i| chunk.get(i))
-                            .map(|(id, ..)| *id);
-                        tracing::warn!(
-                            message_id = id,
-                            error = refused.message().unwrap_or(refused.code()),
-                            "could not hold a locked message until its lease ends"
-                        );
+        let changes: Vec<(&str, i32)> = held.iter().map(|(_, h, s)| (*h, *s)).collect();
+        let outcome = change_visibility(&self.client, &self.url, &changes).await;
+        for (i, error) in &outcome.failed {
+            tracing::warn!(
+                message_id = held[*i].0,
+                %error,
+                "could not hold a locked message until its lease ends"
+            );
+        }
+        outcome.changed
+    }
+}
+
+/// What [`change_visibility`] did.
+#[derive(Debug, Default)]
+pub struct VisibilityChanges {
+    pub changed: usize,
+    /// The changes SQS did not make: their index in the request, and why.
+    pub failed: Vec<(usize, String)>,
+}
+
+/// Sets the visibility timeout (seconds) of each receipt handle, 10 per
+/// `ChangeMessageVisibilityBatch`, for the function's holds and the dead-letter walk's releases.
+pub async fn change_visibility(
+    client: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    changes: &[(&str, i32)],
+) -> VisibilityChanges {
+    let mut outcome = VisibilityChanges::default();
+    for (chunk_index, chunk) in changes.chunks(10).enumerate() {
+        let first = chunk_index * 10;
+        let entries = chunk
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (handle, seconds))| {
+                ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(*handle)
+                    .visibility_timeout(*seconds)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        let result = client
+            .change_message_visibility_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                outcome.changed += output.successful().len();
+                for refused in output.failed() {
+                    if let Ok(i) = refused.id().parse::<usize>() {
+                        let why = refused.message().unwrap_or(refused.code()).to_owned();
+                        outcome.failed.push((first + i, why));
                     }
                 }
-                Err(e) => tracing::warn!(
-                    error = %error_text(&e),
-                    count = chunk.len(),
-                    "could not hold locked messages until their leases end"
-                ),
+            }
+            Err(e) => {
+                let why = error_text(&e);
+                outcome
+                    .failed
+                    .extend((first..first + chunk.len()).map(|i| (i, why.clone())));
             }
         }
-        held
     }
+    outcome
 }
 
 /// A queue's ARN and visibility timeout, in one `GetQueueAttributes`.
@@ -217,10 +238,7 @@ pub struct QueueFacts {
     pub visibility: Duration,
 }
 
-pub async fn queue_facts(
-    client: &aws_sdk_sqs::Client,
-    queue_url: &str,
-) -> Result<QueueFacts, String> {
+async fn queue_facts(client: &aws_sdk_sqs::Client, queue_url: &str) -> Result<QueueFacts, String> {
     let output = client
         .get_queue_attributes()
         .queue_url(queue_url)
@@ -240,14 +258,22 @@ pub async fn queue_facts(
     Ok(QueueFacts { arn, visibility })
 }
 
+/// The queue's facts, after refusing a `lease` longer than its visibility timeout
+/// ([`check_lease_fits`]): what the worker, the scheduled drain and the function check first.
+pub async fn queue_fitting_lease(
+    client: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    lease: Duration,
+) -> Result<QueueFacts, String> {
+    let queue = queue_facts(client, queue_url).await?;
+    check_lease_fits(lease, queue_url, queue.visibility)?;
+    Ok(queue)
+}
+
 /// Refuses a lease longer than the queue's visibility timeout: a message received again while
 /// its target's lease is still held (by a worker that died, say) would be refused on every
 /// receive and reach the dead-letter queue through `maxReceiveCount` without a reason.
-pub fn check_lease_fits(
-    lease: Duration,
-    queue_url: &str,
-    visibility: Duration,
-) -> Result<(), String> {
+fn check_lease_fits(lease: Duration, queue_url: &str, visibility: Duration) -> Result<(), String> {
     if lease <= visibility {
         return Ok(());
     }

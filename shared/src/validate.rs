@@ -10,9 +10,9 @@ use std::collections::HashSet;
 use crate::envelope::{self, Wrapping};
 use crate::message::{Package, StatusMessage};
 use crate::strict::ObjectOnly;
-use crate::xml::is_xml_char;
+use crate::xml::unsafe_char;
 
-/// Free text: anything but the characters XML 1.0 cannot carry ([`is_xml_char`]).
+/// Free text: anything but the characters XML 1.0 cannot carry (`crate::xml::is_xml_char`).
 pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]*$";
 /// Text that must say something: [`TEXT_PATTERN`] with at least one character that is not
 /// white space (Rust's `char::is_whitespace`, listed out so that every regex engine agrees).
@@ -210,14 +210,11 @@ fn check_characters(m: &StatusMessage) -> Result<(), InvalidMessage> {
 
 /// The field's name is built only for the value at fault: this runs on every message.
 fn xml_safe(value: Option<&str>, field: impl FnOnce() -> String) -> Result<(), InvalidMessage> {
-    match value.and_then(|v| v.chars().find(|&c| !is_xml_char(c))) {
+    match value.and_then(unsafe_char) {
         None => Ok(()),
-        Some(c) => Err(InvalidMessage::new(
+        Some(problem) => Err(InvalidMessage::new(
             field(),
-            format!(
-                "contains U+{:04X}, a character XML 1.0 cannot carry (no platform can be sent it)",
-                u32::from(c)
-            ),
+            format!("{problem} (no platform can be sent it)"),
         )),
     }
 }

@@ -14,7 +14,7 @@ use crate::aws::error_text;
 use crate::batch::{BatchHandler, MessageReport};
 use crate::ledger::now_ms;
 use crate::platform::Platform;
-use crate::sqs::{check_lease_fits, delete_succeeded, queue_facts, to_lambda_event};
+use crate::sqs::{delete_succeeded, queue_fitting_lease, to_lambda_event};
 
 /// How the worker polls.
 #[derive(Debug, Clone)]
@@ -41,8 +41,9 @@ pub struct WorkerSummary {
 }
 
 /// Refuses to start when the handler's lease is longer than the queue's visibility timeout
-/// ([`check_lease_fits`]). Polls until the queue is empty (with `until_empty`), `max_batches` is reached, or `stop`
-/// resolves (Ctrl-C); a batch in progress is always finished first.
+/// ([`queue_fitting_lease`]). Polls until the queue is empty (with `until_empty`),
+/// `max_batches` is reached, or `stop` resolves (Ctrl-C); a batch in progress is always
+/// finished first.
 pub async fn run<P: Platform>(
     handler: &BatchHandler<P>,
     sqs: &aws_sdk_sqs::Client,
@@ -62,10 +63,10 @@ pub async fn run_bounded<P: Platform>(
     deadline_ms: Option<i64>,
     stop: impl Future<Output = ()>,
 ) -> Result<WorkerSummary, String> {
-    let queue = queue_facts(sqs, &options.queue_url).await?;
     let lease = handler.lease_for(now_ms(), deadline_ms);
-    check_lease_fits(lease, &options.queue_url, queue.visibility)?;
-    let queue_arn = queue.arn;
+    let queue_arn = queue_fitting_lease(sqs, &options.queue_url, lease)
+        .await?
+        .arn;
     let region = queue_arn
         .split(':')
         .nth(3)

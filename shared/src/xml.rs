@@ -14,6 +14,16 @@ pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
 }
 
+/// What is wrong with `value` for XML, if anything: the first character XML 1.0 cannot carry,
+/// named by its code point (never the value, which may be a secret).
+pub fn unsafe_char(value: &str) -> Option<String> {
+    let c = value.chars().find(|&c| !is_xml_char(c))?;
+    Some(format!(
+        "contains U+{:04X}, a character XML 1.0 cannot carry",
+        u32::from(c)
+    ))
+}
+
 /// Element text for the writer, escaped, with every carriage return written as `&#13;`: a
 /// parser turns a literal CR (and CR LF) into a line feed, the reference survives. quick-xml
 /// escapes only `<>&'"`. Values must already be free of what [`is_xml_char`] refuses (message

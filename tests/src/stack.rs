@@ -267,7 +267,20 @@ impl TestStack {
     /// Runs the local worker with `platform` over the queue until it is empty, in batches of
     /// up to 10 messages (Lambda's default), at most `max_batches` of them.
     pub async fn work<P: Platform>(&self, platform: P, max_batches: usize) -> WorkerSummary {
-        let handler = build_handler(platform, &self.function_env(), &self.clients);
+        self.try_work(platform, &self.function_env(), max_batches)
+            .await
+            .expect("worker run")
+    }
+
+    /// [`work`](Self::work) with a function environment of the test's own; the worker's
+    /// refusal to start, if it refuses.
+    pub async fn try_work<P: Platform>(
+        &self,
+        platform: P,
+        env: &FunctionEnv,
+        max_batches: usize,
+    ) -> Result<WorkerSummary, String> {
+        let handler = build_handler(platform, env, &self.clients);
         let options = WorkerOptions {
             queue_url: self.queue_url.clone(),
             batch_size: 10,
@@ -282,7 +295,6 @@ impl TestStack {
             std::future::pending(),
         ))
         .await
-        .expect("worker run")
     }
 
     /// Every dead letter's `orderstatus.*` attributes (without the prefix) and body.

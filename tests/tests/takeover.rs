@@ -11,8 +11,6 @@ use orderstatus::dead_letters::{DeadLetters, Selection};
 use orderstatus::ledger::{ClaimOutcome, ClaimRequest, Ledger, LedgerKey, Position, now_ms};
 use orderstatus::message::PlatformName;
 use orderstatus::platform::Target;
-use orderstatus::runtime::build_handler;
-use orderstatus::worker::WorkerOptions;
 use orderstatus_tests::cli::{run, stack_env};
 use orderstatus_tests::cv3::{Cv3Scene, processing, seed_example};
 use orderstatus_tests::stack::TestStack;
@@ -203,22 +201,11 @@ async fn the_worker_refuses_a_lease_longer_than_the_queues_visibility_timeout() 
     let mut env = scene.stack.function_env();
     env.lease = Duration::from_secs(65);
     let platform = orderstatus_cv3::platform(Duration::from_secs(5)).unwrap();
-    let handler = build_handler(platform, &env, &scene.stack.clients);
-    let options = WorkerOptions {
-        queue_url: scene.stack.queue_url.clone(),
-        batch_size: 10,
-        wait: Duration::from_secs(1),
-        until_empty: true,
-        max_batches: Some(1),
-    };
-    let refused = orderstatus::worker::run(
-        &handler,
-        &scene.stack.clients.sqs,
-        &options,
-        std::future::pending(),
-    )
-    .await
-    .expect_err("a 65 s lease on a 20 s queue");
+    let refused = scene
+        .stack
+        .try_work(platform, &env, 1)
+        .await
+        .expect_err("a 65 s lease on a 20 s queue");
     assert!(refused.contains("LEASE_SECONDS"), "{refused}");
     assert!(refused.contains("at least 65 s"), "{refused}");
     assert_eq!(

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use orderstatus::config::SecretString;
 use orderstatus::message::OrderStatus;
-use orderstatus::xml::is_xml_char;
+use orderstatus::xml::unsafe_char;
 use serde::Deserialize;
 
 use crate::mapping::PLACEHOLDERS;
@@ -54,11 +54,8 @@ pub fn check(settings: &Cv3Settings) -> Result<(), String> {
         .iter()
         .map(|(status, template)| (format!("templates.{status}"), template.as_str()));
     for (name, value) in values.into_iter().chain(templates) {
-        if let Some(c) = value.chars().find(|&c| !is_xml_char(c)) {
-            return Err(format!(
-                "{name}: contains U+{:04X}, a character XML 1.0 cannot carry",
-                u32::from(c)
-            ));
+        if let Some(problem) = unsafe_char(value) {
+            return Err(format!("{name}: {problem}"));
         }
     }
     for (status, template) in &settings.templates {
