@@ -117,7 +117,9 @@ pub async fn serve<P: Platform>(
         move |event: LambdaEvent<Invocation>| async move {
             let deadline_ms = i64::try_from(event.context.deadline).ok();
             if let Invocation::Sqs(_) = &event.payload {
-                lease_check.ensure(handler, deadline_ms).await?;
+                // Boxed, like the handler: the SDK's futures nest deep enough to strain the
+                // compiler's layout recursion in every function binary.
+                Box::pin(lease_check.ensure(handler, deadline_ms)).await?;
             }
             invoke(handler, scheduled, &event.payload, deadline_ms).await
         },
