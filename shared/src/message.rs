@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::dates::DATE_TIME_PATTERN;
 use crate::strict;
-use crate::validate::{ACCOUNT_PATTERN, NON_BLANK_TEXT_PATTERN, TEXT_PATTERN};
+use crate::validate::{ACCOUNT_PATTERN, InvalidMessage, NON_BLANK_TEXT_PATTERN, TEXT_PATTERN};
 
 /// One status change of one order, as the source system knows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -141,13 +141,20 @@ fn default_account() -> String {
     "default".to_owned()
 }
 
-/// How the platform (and the source) identify the order.
+/// How the platform (and the source) identify the order: by the platform's id, or (for a
+/// platform that can look orders up, CloudSuite) by its reference alone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("anyOf" = [
+    {"required": ["id"]},
+    {"required": ["reference"], "properties": {"reference": {"pattern": NON_BLANK_TEXT_PATTERN, "maxLength": 128}}}
+]))]
 pub struct OrderRef {
-    /// The platform's order id.
+    /// The platform's order id. Every platform but CloudSuite needs it; CloudSuite looks the
+    /// order up by `reference` when it is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(NON_BLANK_TEXT_PATTERN), length(max = 128))]
-    pub id: String,
+    pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(TEXT_PATTERN))]
     pub reference: Option<String>,
@@ -166,6 +173,29 @@ pub struct OrderRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(pattern(TEXT_PATTERN))]
     pub customer_number: Option<String>,
+}
+
+impl OrderRef {
+    /// The platform's order id, for a platform that addresses orders only by id; a message
+    /// without one is invalid, saying so.
+    pub fn require_id(&self, platform: &str) -> Result<&str, InvalidMessage> {
+        self.id.as_deref().ok_or_else(|| {
+            InvalidMessage::new(
+                "order.id",
+                format!("missing: {platform} addresses orders by id (order.reference is not enough)"),
+            )
+        })
+    }
+
+    /// How the order is named in logs, dead letters and ledger keys: its id, else
+    /// `reference <reference>`. Validation makes sure one of the two is there.
+    pub fn key(&self) -> String {
+        match (&self.id, &self.reference) {
+            (Some(id), _) => id.clone(),
+            (None, Some(reference)) => format!("reference {reference}"),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// The canonical order (or line) status vocabulary.

@@ -104,7 +104,17 @@ pub fn validate(message: &StatusMessage) -> Result<(), InvalidMessage> {
     }
     check_account(&message.account)?;
     check_characters(message)?;
-    check_text("order.id", &message.order.id, 128)?;
+    match (&message.order.id, &message.order.reference) {
+        (Some(id), _) => check_text("order.id", id, 128)?,
+        (None, Some(reference)) => check_text("order.reference", reference, 128)?,
+        (None, None) => {
+            return Err(InvalidMessage::new(
+                "order.id",
+                "missing (an order is named by its id, or by its reference where the platform \
+                 can look it up)",
+            ));
+        }
+    }
     if let Some(id) = &message.id {
         check_text("id", id, 256)?;
     }
@@ -164,7 +174,7 @@ fn check_characters(m: &StatusMessage) -> Result<(), InvalidMessage> {
     let order = &m.order;
     for (field, value) in [
         ("id", m.id.as_deref()),
-        ("order.id", Some(order.id.as_str())),
+        ("order.id", order.id.as_deref()),
         ("order.reference", order.reference.as_deref()),
         ("order.number_prefix", order.number_prefix.as_deref()),
         ("order.erp_order_number", order.erp_order_number.as_deref()),
@@ -319,6 +329,19 @@ mod tests {
         let mut value = seed_example();
         value["order"]["id"] = json!("");
         assert_eq!(error_of(value), "order.id: empty");
+    }
+
+    #[test]
+    fn an_order_is_named_by_its_id_or_else_its_reference() {
+        let mut value = seed_example();
+        value["order"] = json!({"reference": "CS48193"});
+        let message = parse_message(&value.to_string()).expect("a reference alone names an order");
+        assert_eq!(message.order.key(), "reference CS48193");
+        let refused = message.order.require_id("Seller Center").unwrap_err();
+        assert_eq!(refused.field, "order.id");
+        assert!(refused.problem.contains("Seller Center addresses orders by id"));
+        value["order"] = json!({"erp_order_number": "ERP-1"});
+        assert!(error_of(value).starts_with("order.id: missing"));
     }
 
     #[test]

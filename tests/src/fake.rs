@@ -84,13 +84,14 @@ impl<const PER_CALL: usize> Platform for FakePlatform<PER_CALL> {
         message: &StatusMessage,
         _account: &Account<FakeSettings>,
     ) -> Result<Vec<Unit<FakePayload>>, InvalidMessage> {
+        let order_id = message.order.require_id("the fake platform")?;
         let status = message.effective_status();
         let payload = FakePayload {
-            order_id: message.order.id.clone(),
+            order_id: order_id.to_owned(),
             status: status.as_str(),
         };
         Ok(vec![Unit::new(
-            Target::order(&message.order.id),
+            Target::order(order_id),
             status,
             Action::Upload(payload),
             None,

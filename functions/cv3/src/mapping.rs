@@ -71,14 +71,15 @@ pub fn map(
     message: &StatusMessage,
     account: &Account<Cv3Settings>,
 ) -> Result<Vec<Unit<Cv3Payload>>, InvalidMessage> {
+    let order_id = message.order.require_id("CommerceV3")?;
     let status = message.effective_status();
-    let target = Target::order(&message.order.id);
+    let target = Target::order(order_id);
     let unit = match status {
         OrderStatus::Acknowledged => Unit::new(
             target,
             status,
             Action::Upload(Cv3Payload::Confirm {
-                order_id: message.order.id.clone(),
+                order_id: order_id.to_owned(),
             }),
             None,
         ),
@@ -93,7 +94,7 @@ pub fn map(
         _ => {
             let tracking = tracking_text(message, account);
             let entry = StatusEntry {
-                order_id: message.order.id.clone(),
+                order_id: order_id.to_owned(),
                 status: status_text(message, status, account),
                 tracking: tracking.clone(),
                 customer_number: message.order.customer_number.clone(),
@@ -139,7 +140,7 @@ pub fn status_text(
         "{date}" => Some(date.as_str()),
         "{reason}" => Some(message.reason.as_deref().unwrap_or("")),
         "{detail}" => Some(message.detail.as_deref().unwrap_or("")),
-        "{order_id}" => Some(message.order.id.as_str()),
+        "{order_id}" => message.order.id.as_deref(),
         _ => None,
     })
     .trim()

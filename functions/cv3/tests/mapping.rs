@@ -285,7 +285,7 @@ fn placeholders_inside_message_values_are_inserted_literally() {
     assert_eq!(entry.status, "Canceled: {order_id}{detail}{date}");
 
     let account = account_with_templates(json!({"canceled": "{detail}/{reason} {order_id}"}));
-    message.order.id = "{date}".into();
+    message.order.id = Some("{date}".into());
     let entry = status_entry(&message, &account);
     assert_eq!(entry.status, "{reason}/{order_id}{detail}{date} {date}");
 }

@@ -109,13 +109,14 @@ pub fn map(
     message: &StatusMessage,
     account: &Account<SellerCenterSettings>,
 ) -> Result<Vec<Unit<ItemUpdate>>, InvalidMessage> {
+    let order_id = message.order.require_id("Seller Center")?;
     let order_status = message.effective_status();
     let lines = item_lines(message);
     if lines.is_empty() {
         return match ItemStatus::from_canonical(order_status) {
             // Nothing to send either way: record the order's status as skipped.
             Err(reason) => Ok(vec![Unit::new(
-                Target::order(&message.order.id),
+                Target::order(order_id),
                 order_status,
                 Action::Skip {
                     reason: reason.to_owned(),
@@ -132,7 +133,7 @@ pub fn map(
     let shipments = Shipments::of(message);
     lines
         .iter()
-        .map(|line| map_line(message, account, order_status, &shipments, line))
+        .map(|line| map_line(message, order_id, account, order_status, &shipments, line))
         .collect()
 }
 
@@ -172,12 +173,13 @@ fn item_lines(message: &StatusMessage) -> Vec<ItemLine<'_>> {
 
 fn map_line(
     message: &StatusMessage,
+    order_id: &str,
     account: &Account<SellerCenterSettings>,
     order_status: OrderStatus,
     shipments: &Shipments<'_>,
     line: &ItemLine<'_>,
 ) -> Result<Unit<ItemUpdate>, InvalidMessage> {
-    let target = Target::item(&message.order.id, line.id);
+    let target = Target::item(order_id, line.id);
     let package = shipments.package_of(line.id);
     let status = match line.status.unwrap_or(order_status) {
         OrderStatus::PartiallyShipped if package.is_some() => OrderStatus::Shipped,

@@ -35,7 +35,7 @@ impl<P: Platform> BatchHandler<P> {
             Ok((message, _wrapping)) => {
                 entry.producer_id = message.id.clone();
                 entry.account = Some(message.account.clone());
-                entry.order_id = Some(message.order.id.clone());
+                entry.order_id = Some(message.order.key());
                 self.resolve(&message).await
             }
         };
