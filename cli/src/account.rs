@@ -27,10 +27,7 @@ pub struct AccountArgs {
 }
 
 fn limits<P: Platform>() -> BatchLimits {
-    BatchLimits {
-        default_size: P::DEFAULT_BATCH_SIZE,
-        max_size: P::MAX_BATCH_SIZE,
-    }
+    BatchLimits::of::<P>()
 }
 
 /// Loads the account from `--config` or its secret.

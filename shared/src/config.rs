@@ -225,6 +225,19 @@ pub struct Account<S> {
 pub struct BatchLimits {
     pub default_size: usize,
     pub max_size: usize,
+    /// Requests in flight per account when the secret does not say (`concurrency`).
+    pub default_concurrency: usize,
+}
+
+impl BatchLimits {
+    /// The platform's own limits.
+    pub fn of<P: crate::platform::Platform>() -> Self {
+        Self {
+            default_size: P::DEFAULT_BATCH_SIZE,
+            max_size: P::MAX_BATCH_SIZE,
+            default_concurrency: P::DEFAULT_CONCURRENCY,
+        }
+    }
 }
 
 impl<S: DeserializeOwned> Account<S> {
@@ -256,7 +269,7 @@ impl<S: DeserializeOwned> Account<S> {
                 limits.max_size
             )));
         }
-        let concurrency = common.concurrency.unwrap_or(1);
+        let concurrency = common.concurrency.unwrap_or(limits.default_concurrency);
         if !(1..=64).contains(&concurrency) {
             return Err(bad(format!("concurrency: {concurrency} is outside 1..=64")));
         }
@@ -402,6 +415,7 @@ mod tests {
     const LIMITS: BatchLimits = BatchLimits {
         default_size: 100,
         max_size: 500,
+        default_concurrency: 1,
     };
 
     #[test]

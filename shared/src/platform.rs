@@ -226,6 +226,10 @@ pub trait Platform: Send + Sync + 'static {
     /// (the batch handler then fans the units out, concurrently within the limits).
     const MAX_BATCH_SIZE: usize;
 
+    /// Requests in flight per account when the secret does not set `concurrency` (for a
+    /// platform that takes one order per call, how many of its units go out at once).
+    const DEFAULT_CONCURRENCY: usize = 1;
+
     /// What the platform allows (requests in flight, per minute, per account or integration),
     /// enforced per copy of the function by the client [`crate::http::ClientSettings::client`]
     /// builds; calls made with [`crate::http::HttpClient::exchange_for`] stay within it.

@@ -40,10 +40,7 @@ pub fn build_handler<P: Platform>(
     env: &FunctionEnv,
     clients: &AwsClients,
 ) -> BatchHandler<P> {
-    let limits = BatchLimits {
-        default_size: P::DEFAULT_BATCH_SIZE,
-        max_size: P::MAX_BATCH_SIZE,
-    };
+    let limits = BatchLimits::of::<P>();
     let parts = HandlerParts {
         accounts: AccountStore::new(
             clients.secrets.clone(),

@@ -20,6 +20,7 @@ use serde_json::Value;
 const LIMITS: BatchLimits = BatchLimits {
     default_size: 4000,
     max_size: 4000,
+    default_concurrency: 1,
 };
 
 #[test]

@@ -29,6 +29,7 @@ const SECRET_JSON: &str = r#"{
 const LIMITS: BatchLimits = BatchLimits {
     default_size: 100,
     max_size: 1000,
+    default_concurrency: 1,
 };
 
 /// Entries per CV3 request: the platform's default batch size.

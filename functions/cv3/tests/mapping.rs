@@ -14,6 +14,7 @@ use serde_json::json;
 const LIMITS: BatchLimits = BatchLimits {
     default_size: 100,
     max_size: 1000,
+    default_concurrency: 1,
 };
 
 fn account(extra: serde_json::Value) -> Account<Cv3Settings> {

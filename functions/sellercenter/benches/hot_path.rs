@@ -30,6 +30,7 @@ const SECRET_JSON: &str = r#"{
 const LIMITS: BatchLimits = BatchLimits {
     default_size: 4000,
     max_size: 4000,
+    default_concurrency: 1,
 };
 
 const MESSAGES: usize = 40;

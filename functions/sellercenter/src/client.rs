@@ -345,6 +345,7 @@ mod tests {
         let limits = BatchLimits {
             default_size: 4000,
             max_size: 4000,
+            default_concurrency: 1,
         };
         Account::from_json(
             "venture",
@@ -477,6 +478,7 @@ mod tests {
             BatchLimits {
                 default_size: 4000,
                 max_size: 4000,
+                default_concurrency: 1,
             },
             false,
         )

@@ -26,7 +26,6 @@ use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 use orderstatus::config::{AccountStore, BatchLimits, ConfigError, SecretsEnv};
 use orderstatus::message::PlatformName;
-use orderstatus::platform::Platform;
 use serde_json::{Value, json};
 
 use crate::SellerCenter;
@@ -85,10 +84,7 @@ impl StatusDetailsEndpoint {
         env: &SecretsEnv,
         window: Duration,
     ) -> Self {
-        let limits = BatchLimits {
-            default_size: SellerCenter::DEFAULT_BATCH_SIZE,
-            max_size: SellerCenter::MAX_BATCH_SIZE,
-        };
+        let limits = BatchLimits::of::<SellerCenter>();
         Self {
             accounts: AccountStore::new(
                 secrets,

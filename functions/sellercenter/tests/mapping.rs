@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 const LIMITS: BatchLimits = BatchLimits {
     default_size: 4000,
     max_size: 4000,
+    default_concurrency: 1,
 };
 
 /// The fields every item must carry (seed 004's FAQ: "even if the fields are not used, they

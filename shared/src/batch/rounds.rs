@@ -173,6 +173,7 @@ mod tests {
         let limits = BatchLimits {
             default_size: 10,
             max_size: 10,
+            default_concurrency: 1,
         };
         let account =
             Account::from_json("a", "s", r#"{"base_url":"https://x"}"#, limits, false).unwrap();
