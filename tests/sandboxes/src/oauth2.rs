@@ -87,6 +87,12 @@ impl TokenEndpoint {
         lock(&self.0).delay = delay;
     }
 
+    /// Rotates the client secret, as the platform's admin does: later token requests with the
+    /// old one are refused (`invalid_client`); tokens already issued stay live.
+    pub fn set_client_secret(&self, secret: &str) {
+        lock(&self.0).client_secret = secret.to_owned();
+    }
+
     /// The routes to mount in a platform sandbox.
     pub fn router(&self) -> Router {
         Router::new()
