@@ -71,8 +71,12 @@ class Platform:
 
     def sandbox_secret(self, base_url: str) -> str:
         """The account secret that points the function at its sandbox: compact JSON, base_url
-        first, as the sandbox's default credentials expect."""
-        return json.dumps({"base_url": base_url, **self.sandbox["secret"]}, separators=(",", ":"))
+        first, as the sandbox's default credentials expect. A string value may name the
+        sandbox's URL as `{base_url}` (e.g. a token endpoint the sandbox also serves)."""
+        def at_sandbox(value):
+            return value.replace("{base_url}", base_url) if isinstance(value, str) else value
+        fields = {key: at_sandbox(value) for key, value in self.sandbox["secret"].items()}
+        return json.dumps({"base_url": base_url, **fields}, separators=(",", ":"))
 
     def default_sandbox_url(self) -> str:
         port = os.environ.get(self.sandbox_port_variable) or str(self.sandbox["default_port"])

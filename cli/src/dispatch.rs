@@ -30,6 +30,11 @@ pub async fn dispatch<C: PlatformCommand>(
                 orderstatus_sellercenter::platform(PLATFORM_TIMEOUT).map_err(Failure::Usage)?;
             command.run(platform).await
         }
+        PlatformName::Cloudsuite => {
+            let platform =
+                orderstatus_cloudsuite::platform(PLATFORM_TIMEOUT).map_err(Failure::Usage)?;
+            command.run(platform).await
+        }
         other => Err(Failure::Usage(format!(
             "platform {other} has no function in this build yet (built: {})",
             BUILT.map(PlatformName::as_str).join(", ")
@@ -38,7 +43,11 @@ pub async fn dispatch<C: PlatformCommand>(
 }
 
 /// The platforms [`dispatch`] has a match arm for (a test holds it to infra/platforms.json).
-pub const BUILT: [PlatformName; 2] = [PlatformName::Cv3, PlatformName::Sellercenter];
+pub const BUILT: [PlatformName; 3] = [
+    PlatformName::Cv3,
+    PlatformName::Sellercenter,
+    PlatformName::Cloudsuite,
+];
 
 #[cfg(test)]
 mod tests {
@@ -57,8 +66,7 @@ mod tests {
     }
 
     /// Named by the message format (version 1) but not built yet: the open platform issues.
-    const PLANNED: [PlatformName; 3] = [
-        PlatformName::Cloudsuite,
+    const PLANNED: [PlatformName; 2] = [
         PlatformName::Speed4trade,
         PlatformName::Channeladvisor,
     ];

@@ -226,6 +226,12 @@ pub trait Platform: Send + Sync + 'static {
     /// (the batch handler then fans the units out, concurrently within the limits).
     const MAX_BATCH_SIZE: usize;
 
+    /// Whether one order's calls depend on each other across targets (CloudSuite: a package's
+    /// DESADV needs the ERP number an earlier message set on the order). Then messages of one
+    /// order in a batch go out one after the other, in the order they came; otherwise only
+    /// messages of the same target (order or item) do.
+    const ORDER_BY_ORDER: bool = false;
+
     /// Requests in flight per account when the secret does not set `concurrency` (for a
     /// platform that takes one order per call, how many of its units go out at once).
     const DEFAULT_CONCURRENCY: usize = 1;

@@ -229,6 +229,8 @@ impl Platform for CloudSuite {
     const DEFAULT_BATCH_SIZE: usize = 1;
     const MAX_BATCH_SIZE: usize = 1;
     const DEFAULT_CONCURRENCY: usize = 8;
+    // A package's DESADV needs the ERP number an earlier message of the order sets.
+    const ORDER_BY_ORDER: bool = true;
 
     fn check_settings(settings: &CloudSuiteSettings) -> Result<(), String> {
         settings::check(settings)

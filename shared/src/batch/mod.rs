@@ -174,7 +174,7 @@ impl<P: Platform> BatchHandler<P> {
         }
         let mut failed_groups: Vec<&str> = Vec::new();
         hold_behind_failures(&mut entries, &mut failed_groups);
-        let rounds = assign_rounds(&mut entries);
+        let rounds = assign_rounds(&mut entries, P::ORDER_BY_ORDER);
         for round in 0..rounds {
             // Boxed: the round's nested futures are deep enough to strain the compiler's
             // layout recursion in every binary that awaits `handle`.

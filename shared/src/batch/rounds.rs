@@ -1,5 +1,6 @@
 //! Rounds and FIFO order: messages touching the same ledger target (or FIFO group) go to
-//! successive rounds; a round claims, uploads and records its units; a failed FIFO message
+//! successive rounds, and for a platform whose calls of one order depend on each other
+//! ([`Platform::ORDER_BY_ORDER`]) messages touching the same order do; a round claims, uploads and records its units; a failed FIFO message
 //! holds its group's later messages.
 
 use std::collections::HashMap;
@@ -108,8 +109,13 @@ pub(super) fn hold_behind_failures<'e, S, P>(
 
 /// Puts each ready message in the first round after every earlier message it conflicts with
 /// (same ledger target, or same FIFO group). Returns the number of rounds.
-pub(super) fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>]) -> usize {
-    let mut last_round_of_target: HashMap<(String, crate::platform::Target), usize> =
+pub(super) fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>], by_order: bool) -> usize {
+    // The key a message waits behind: its targets, or only their orders.
+    let key = |account: &str, target: &crate::platform::Target| {
+        let item = if by_order { None } else { target.item_id.clone() };
+        (account.to_owned(), target.order_id.clone(), item)
+    };
+    let mut last_round_of_target: HashMap<(String, String, Option<String>), usize> =
         HashMap::new();
     let mut last_round_of_group: HashMap<&str, usize> = HashMap::new();
     let mut rounds = 0;
@@ -131,8 +137,7 @@ pub(super) fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>]) -> usize {
             next = next.max(r + 1);
         }
         for unit in units.iter() {
-            if let Some(r) = last_round_of_target.get(&(account.name.clone(), unit.target.clone()))
-            {
+            if let Some(r) = last_round_of_target.get(&key(&account.name, &unit.target)) {
                 next = next.max(r + 1);
             }
         }
@@ -141,7 +146,7 @@ pub(super) fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>]) -> usize {
             last_round_of_group.insert(group, next);
         }
         for unit in units.iter() {
-            last_round_of_target.insert((account.name.clone(), unit.target.clone()), next);
+            last_round_of_target.insert(key(&account.name, &unit.target), next);
         }
         rounds = rounds.max(next + 1);
     }
@@ -170,6 +175,10 @@ mod tests {
     }
 
     fn ready(order: &str) -> State<Settings, ()> {
+        ready_target(Target::order(order))
+    }
+
+    fn ready_target(target: Target) -> State<Settings, ()> {
         let limits = BatchLimits {
             default_size: 10,
             max_size: 10,
@@ -182,7 +191,7 @@ mod tests {
             account: Arc::new(account),
             position: Position::new(at, None),
             units: vec![Unit::new(
-                Target::order(order),
+                target,
                 crate::message::OrderStatus::Shipped,
                 Action::Upload(()),
                 None,
@@ -250,14 +259,34 @@ mod tests {
             entry(&records[2], ready("A")),
             entry(&records[3], ready("C")),
         ];
-        assert_eq!(assign_rounds(&mut entries), 2);
-        let rounds: Vec<usize> = entries
+        assert_eq!(assign_rounds(&mut entries, false), 2);
+        assert_eq!(rounds_of(&entries), vec![0, 1, 1, 0]);
+    }
+
+    fn rounds_of(entries: &[Entry<'_, Settings, ()>]) -> Vec<usize> {
+        entries
             .iter()
             .map(|e| match e.state {
                 State::Ready { round, .. } => round,
                 State::Done(_) => usize::MAX,
             })
-            .collect();
-        assert_eq!(rounds, vec![0, 1, 1, 0]);
+            .collect()
+    }
+
+    #[test]
+    fn items_of_one_order_share_a_round_unless_the_platform_orders_by_order() {
+        let records = [record("1", "g"), record("2", "h"), record("3", "i")];
+        let entries = || {
+            vec![
+                entry(&records[0], ready("A")),
+                entry(&records[1], ready_target(Target::item("A", "package P1"))),
+                entry(&records[2], ready_target(Target::item("A", "package P2"))),
+            ]
+        };
+        let mut by_target = entries();
+        assert_eq!(assign_rounds(&mut by_target, false), 1);
+        let mut by_order = entries();
+        assert_eq!(assign_rounds(&mut by_order, true), 3);
+        assert_eq!(rounds_of(&by_order), vec![0, 1, 2]);
     }
 }
