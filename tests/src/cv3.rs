@@ -142,6 +142,10 @@ impl crate::conformance::ConformanceScene for Cv3Scene {
             .inject(Fault::new(FaultKind::SoapFault).times(times));
     }
 
+    fn clear_faults(&self) {
+        self.sandbox.clear_faults();
+    }
+
     fn refuse_login(&self) {
         self.sandbox.set_credentials(Cv3Credentials {
             pass: "rotated-pass".into(),

@@ -4,6 +4,7 @@
 
 pub mod bad_input;
 pub mod cli;
+pub mod cloudsuite;
 pub mod conformance;
 pub mod cv3;
 pub mod fake;

@@ -160,6 +160,10 @@ impl crate::conformance::ConformanceScene for SellerCenterScene {
             .inject(Fault::new(FaultKind::ServerError).times(times));
     }
 
+    fn clear_faults(&self) {
+        self.sandbox.clear_faults();
+    }
+
     fn refuse_login(&self) {
         self.sandbox.set_api_key("a-rotated-key");
     }

@@ -188,6 +188,11 @@ impl CloudSuiteSandbox {
         lock(&self.app.ledger).faults.push(fault);
     }
 
+    /// Drops the faults still queued.
+    pub fn clear_faults(&self) {
+        lock(&self.app.ledger).faults.clear();
+    }
+
     /// Back to how it started: no orders, calls, deliveries, statuses or faults, the token
     /// endpoint with the configured secret.
     pub fn reset(&self) {

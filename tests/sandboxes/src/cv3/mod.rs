@@ -68,6 +68,11 @@ impl Cv3Sandbox {
         lock(&self.ledger).faults.push(fault);
     }
 
+    /// Drops the faults still queued.
+    pub fn clear_faults(&self) {
+        lock(&self.ledger).faults.clear();
+    }
+
     /// Orders CV3 does not know: status updates for them fail with "order not found".
     pub fn set_unknown_orders(&self, ids: &[&str]) {
         lock(&self.ledger).unknown_orders = ids.iter().map(|id| id.to_string()).collect();

@@ -162,6 +162,11 @@ impl SellerCenterSandbox {
         lock(&self.ledger).faults.push(fault);
     }
 
+    /// Drops the faults still queued.
+    pub fn clear_faults(&self) {
+        lock(&self.ledger).faults.clear();
+    }
+
     /// While denied, every call gets `E009: Access denied` (as from an IP not allow-listed).
     pub fn set_access_denied(&self, denied: bool) {
         lock(&self.ledger).access_denied = denied;
