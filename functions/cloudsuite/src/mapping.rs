@@ -237,7 +237,7 @@ fn deliveries(
         }
         let package_key = package_key(package, position);
         let target = Target::item(order_key, format!("package {package_key}"));
-        let delivery = delivery(message, account, order_key, package, position, &package_key)?;
+        let delivery = delivery(message, account, package, position, &package_key)?;
         let tracking = package
             .tracking_number
             .as_ref()
@@ -263,7 +263,6 @@ fn package_key(package: &Package, position: usize) -> String {
 fn delivery(
     message: &StatusMessage,
     account: &Account<CloudSuiteSettings>,
-    order_key: &str,
     package: &Package,
     position: usize,
     package_key: &str,
@@ -310,7 +309,7 @@ fn delivery(
         })
         .collect::<Result<Vec<_>, InvalidMessage>>()?;
     Ok(Delivery {
-        desadv_number: desadv_number(order_key, package_key),
+        desadv_number: desadv_number(order_name(message), package_key),
         planned_delivery_date: date.clone(),
         date,
         transport_mode_code: package
@@ -322,6 +321,16 @@ fn delivery(
         order_number: message.order.erp_order_number.clone(),
         items,
     })
+}
+
+/// The order as people name it: its id, else its reference.
+fn order_name(message: &StatusMessage) -> &str {
+    let order = &message.order;
+    order
+        .id
+        .as_deref()
+        .or(order.reference.as_deref())
+        .unwrap_or_default()
 }
 
 /// `<order>-<package>`, or a hash of the two when that is long.

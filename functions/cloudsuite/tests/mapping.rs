@@ -83,7 +83,10 @@ fn packages() -> Value {
 #[test]
 fn acknowledged_and_processing_set_processing_with_the_erp_number() {
     for status in ["acknowledged", "processing"] {
-        let units = map(status, json!({"order": {"id": "12345", "erp_order_number": "ERP-1"}}));
+        let units = map(
+            status,
+            json!({"order": {"id": "12345", "erp_order_number": "ERP-1"}}),
+        );
         assert_eq!(units.len(), 1);
         assert_eq!(
             patch(&units[0]),
@@ -166,12 +169,21 @@ fn a_desadv_line_must_carry_an_erp_line_number_quantity_and_sku() {
         map_with(&account, "shipped", json!({"packages": packages})).unwrap_err()
     };
     let error = bad(json!({"line_id": "line-a", "sku": "X", "quantity": 1}));
-    assert!(error.starts_with("packages[0].lines[0].line_id:"), "{error}");
+    assert!(
+        error.starts_with("packages[0].lines[0].line_id:"),
+        "{error}"
+    );
     assert!(error.contains("ERP line number"), "{error}");
     let error = bad(json!({"line_id": "11", "sku": "X"}));
-    assert!(error.starts_with("packages[0].lines[0].quantity: missing"), "{error}");
+    assert!(
+        error.starts_with("packages[0].lines[0].quantity: missing"),
+        "{error}"
+    );
     let error = bad(json!({"line_id": "11", "quantity": 1}));
-    assert!(error.starts_with("packages[0].lines[0].sku: missing"), "{error}");
+    assert!(
+        error.starts_with("packages[0].lines[0].sku: missing"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -185,9 +197,16 @@ fn timeline_statuses_need_the_accounts_text() {
         ("returned", "Retour ontvangen", "nl_NL")
     );
     assert_eq!(entry.date_time, "2024-10-23T21:30:00Z");
-    for status in ["failed_delivery", "return_shipped_by_customer", "backordered"] {
+    for status in [
+        "failed_delivery",
+        "return_shipped_by_customer",
+        "backordered",
+    ] {
         let units = map(status, json!({}));
-        assert!(skip_reason(&units[0]).contains(&format!("timeline.{status}")), "{status}");
+        assert!(
+            skip_reason(&units[0]).contains(&format!("timeline.{status}")),
+            "{status}"
+        );
     }
 }
 
@@ -218,7 +237,15 @@ fn the_secret_is_checked_when_loaded() {
         CloudSuite::check_settings(&settings)
     };
     assert_eq!(check(json!({})), Ok(()));
-    assert!(check(json!({"token_url": "http://id.example.com/token"})).unwrap_err().starts_with("token_url"));
-    assert!(check(json!({"timeline": {"delivered": "x"}})).unwrap_err().starts_with("timeline.delivered"));
+    assert!(
+        check(json!({"token_url": "http://id.example.com/token"}))
+            .unwrap_err()
+            .starts_with("token_url")
+    );
+    assert!(
+        check(json!({"timeline": {"delivered": "x"}}))
+            .unwrap_err()
+            .starts_with("timeline.delivered")
+    );
     assert!(check(json!({"shop": " "})).unwrap_err().starts_with("shop"));
 }
