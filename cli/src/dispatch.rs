@@ -66,10 +66,7 @@ mod tests {
     }
 
     /// Named by the message format (version 1) but not built yet: the open platform issues.
-    const PLANNED: [PlatformName; 2] = [
-        PlatformName::Speed4trade,
-        PlatformName::Channeladvisor,
-    ];
+    const PLANNED: [PlatformName; 2] = [PlatformName::Speed4trade, PlatformName::Channeladvisor];
 
     #[test]
     fn every_platform_the_message_format_names_is_built_or_planned() {

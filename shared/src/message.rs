@@ -182,7 +182,9 @@ impl OrderRef {
         self.id.as_deref().ok_or_else(|| {
             InvalidMessage::new(
                 "order.id",
-                format!("missing: {platform} addresses orders by id (order.reference is not enough)"),
+                format!(
+                    "missing: {platform} addresses orders by id (order.reference is not enough)"
+                ),
             )
         })
     }

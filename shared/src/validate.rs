@@ -61,7 +61,9 @@ pub fn salvage_identity(body: &str) -> (Option<String>, Option<String>) {
             .and_then(|v| v.as_str())
             .map(str::to_owned)
     };
-    (text_at("/account"), text_at("/order/id"))
+    let order = text_at("/order/id")
+        .or_else(|| text_at("/order/reference").map(|reference| format!("reference {reference}")));
+    (text_at("/account"), order)
 }
 
 /// Parses and validates the canonical JSON text of one message.
@@ -339,7 +341,11 @@ mod tests {
         assert_eq!(message.order.key(), "reference CS48193");
         let refused = message.order.require_id("Seller Center").unwrap_err();
         assert_eq!(refused.field, "order.id");
-        assert!(refused.problem.contains("Seller Center addresses orders by id"));
+        assert!(
+            refused
+                .problem
+                .contains("Seller Center addresses orders by id")
+        );
         value["order"] = json!({"erp_order_number": "ERP-1"});
         assert!(error_of(value).starts_with("order.id: missing"));
     }

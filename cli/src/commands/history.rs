@@ -20,7 +20,8 @@ pub struct HistoryArgs {
     /// The account of the order.
     #[arg(long, default_value = "default")]
     account: String,
-    /// The platform's order id.
+    /// The platform's order id (`reference <reference>` for orders the messages name by
+    /// reference, as CloudSuite's may).
     #[arg(long)]
     order: String,
     /// The ledger table; default $LEDGER_TABLE.

@@ -112,11 +112,14 @@ pub(super) fn hold_behind_failures<'e, S, P>(
 pub(super) fn assign_rounds<S, P>(entries: &mut [Entry<'_, S, P>], by_order: bool) -> usize {
     // The key a message waits behind: its targets, or only their orders.
     let key = |account: &str, target: &crate::platform::Target| {
-        let item = if by_order { None } else { target.item_id.clone() };
+        let item = if by_order {
+            None
+        } else {
+            target.item_id.clone()
+        };
         (account.to_owned(), target.order_id.clone(), item)
     };
-    let mut last_round_of_target: HashMap<(String, String, Option<String>), usize> =
-        HashMap::new();
+    let mut last_round_of_target: HashMap<(String, String, Option<String>), usize> = HashMap::new();
     let mut last_round_of_group: HashMap<&str, usize> = HashMap::new();
     let mut rounds = 0;
     for entry in entries.iter_mut() {
