@@ -31,7 +31,6 @@ pub struct TokenCall {
     pub scope: Option<String>,
 }
 
-#[derive(Debug)]
 struct EndpointState {
     client_id: String,
     client_secret: String,
@@ -42,6 +41,18 @@ struct EndpointState {
     calls: Vec<TokenCall>,
     /// How long each token request takes to answer (to make concurrent callers overlap).
     delay: Duration,
+}
+
+/// Shows the client and the counts, never the secret, the refresh token or a token.
+impl std::fmt::Debug for EndpointState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointState")
+            .field("client_id", &self.client_id)
+            .field("lifetime", &self.lifetime)
+            .field("issued", &self.issued.len())
+            .field("calls", &self.calls.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The token endpoint's state; cheap to clone, shared with the platform sandbox using it.
