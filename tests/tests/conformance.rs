@@ -5,7 +5,4 @@ orderstatus_tests::conformance_tests!(
     sellercenter,
     orderstatus_tests::sellercenter::SellerCenterScene
 );
-orderstatus_tests::conformance_tests!(
-    cloudsuite,
-    orderstatus_tests::cloudsuite::CloudSuiteScene
-);
+orderstatus_tests::conformance_tests!(cloudsuite, orderstatus_tests::cloudsuite::CloudSuiteScene);

@@ -29,6 +29,9 @@ pub const PLATFORM: &str = "CloudSuite";
 /// for one lookup.
 type IdSlot = Arc<tokio::sync::Mutex<Option<String>>>;
 
+/// A reference as one account looks it up: (account, webshop, reference).
+type ReferenceKey = (String, Option<String>, String);
+
 /// The CloudSuite platform client; one per container.
 #[derive(Debug)]
 pub struct CloudSuite {
@@ -36,7 +39,7 @@ pub struct CloudSuite {
     tokens: TokenSource,
     /// Order ids by (account, webshop, reference): ids never change, so they are kept for the
     /// container's life.
-    ids: Mutex<HashMap<(String, Option<String>, String), IdSlot>>,
+    ids: Mutex<HashMap<ReferenceKey, IdSlot>>,
 }
 
 impl CloudSuite {
