@@ -11,6 +11,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::message::Package;
+
 /// Built-in aliases, matched against the lower-cased name with spaces, dashes and underscores
 /// removed. The first alias that is a prefix of the name wins, so "UPS Ground" is UPS.
 const ALIASES: &[(&str, &str)] = &[
@@ -110,6 +112,22 @@ impl CarrierNames {
     /// The account's codes for a carrier, by its normalised name.
     pub fn codes(&self, normalised: &str) -> Option<&CarrierCodes> {
         self.codes.get(&squash(normalised))
+    }
+
+    /// What the ledger keeps as a unit's tracking set: `UPS: 1Z3123134135 ; FedEx: 4563543534`,
+    /// the packages with a tracking number, in order (carrier names normalised). One format for
+    /// every platform, so that a repeat of the same set is recognised in the history.
+    pub fn tracking_summary<'p>(&self, packages: impl Iterator<Item = &'p Package>) -> String {
+        packages
+            .filter_map(|package| {
+                let number = package.tracking_number.as_deref()?.trim();
+                Some(match package.carrier.as_deref() {
+                    Some(carrier) => format!("{}: {number}", self.normalise(carrier)),
+                    None => number.to_owned(),
+                })
+            })
+            .collect::<Vec<_>>()
+            .join(" ; ")
     }
 
     /// The normalised carrier name; unknown carriers keep the source's spelling, trimmed.
