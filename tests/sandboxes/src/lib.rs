@@ -10,4 +10,6 @@ pub mod runtime_api;
 pub mod sellercenter;
 
 mod server;
+mod soap;
 mod sync;
+mod xml;
