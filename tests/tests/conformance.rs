@@ -5,3 +5,7 @@ orderstatus_tests::conformance_tests!(
     sellercenter,
     orderstatus_tests::sellercenter::SellerCenterScene
 );
+orderstatus_tests::conformance_tests!(
+    speed4trade,
+    orderstatus_tests::speed4trade::Speed4TradeScene
+);
