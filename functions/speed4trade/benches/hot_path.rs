@@ -31,7 +31,7 @@ fn body(i: usize) -> String {
         "order": {"id": number, "number_prefix": "T2-"},
         "occurred_at": "2024-05-03T14:00:00+02:00"});
     match i % 6 {
-        0 | 1 | 2 => {
+        0..=2 => {
             message["status"] = json!("shipped");
             message["packages"] = json!([{"carrier": "DHL", "tracking_number": format!("3212{i:07}"),
                                           "shipped_at": "2024-05-03T11:00:00+02:00"}]);

@@ -159,7 +159,8 @@ fn keys(
     key: SignificantKey,
 ) -> Result<Vec<(&'static str, String)>, InvalidMessage> {
     let id = order_id(message).trim();
-    if key.needs_whole_number() && !(id.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty()) {
+    let whole_number = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    if key.needs_whole_number() && !whole_number {
         return Err(InvalidMessage::new(
             "order.id",
             format!(
