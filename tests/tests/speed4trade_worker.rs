@@ -273,3 +273,42 @@ async fn an_invalid_message_goes_to_the_dlq_naming_the_field() {
         "{letters:?}"
     );
 }
+
+/// The figures README.md reports (opt-in: `-- --ignored --nocapture`): 1,000 messages through
+/// the local worker (SQS batches of 10, as Lambda's default) and through one 1,000-record
+/// event; DynamoDB writes per message and Speed4Trade calls per 1,000 messages.
+#[tokio::test]
+#[ignore = "a measurement, not a check; run with --ignored --nocapture"]
+async fn figures_for_1000_messages() {
+    let scene = Speed4TradeScene::new(Duration::from_secs(60)).await;
+    let bodies: Vec<String> = (0..1000).map(|i| paid(10_000 + i)).collect();
+    scene.stack.send(&bodies).await;
+    scene.stack.dynamodb_requests.reset();
+    let started = std::time::Instant::now();
+    let summary = scene.work(200).await;
+    let elapsed = started.elapsed();
+    assert_eq!(summary.outcomes.get("uploaded"), Some(&1000));
+    let writes = scene.stack.dynamodb_requests.snapshot();
+    println!(
+        "worker: 1000 messages in {:.1} s = {:.0} messages/s; {} Speed4Trade calls; DynamoDB {:?}",
+        elapsed.as_secs_f64(),
+        1000.0 / elapsed.as_secs_f64(),
+        scene.sandbox.calls().len(),
+        writes
+    );
+
+    let batch = Speed4TradeScene::new(Duration::from_secs(60)).await;
+    let bodies: Vec<String> = (0..1000).map(|i| paid(20_000 + i)).collect();
+    batch.stack.dynamodb_requests.reset();
+    let started = std::time::Instant::now();
+    let report = handle(&batch, &bodies).await;
+    let elapsed = started.elapsed();
+    assert_eq!(report.counts().get("uploaded"), Some(&1000));
+    println!(
+        "one 1000-record event: {:.1} s = {:.0} messages/s; calls of {:?}; DynamoDB {:?}",
+        elapsed.as_secs_f64(),
+        1000.0 / elapsed.as_secs_f64(),
+        batch.call_sizes(),
+        batch.stack.dynamodb_requests.snapshot()
+    );
+}
