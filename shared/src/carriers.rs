@@ -3,9 +3,15 @@
 //! Sources write carriers every which way ("ups ground", "Federal Express", "dhl_express");
 //! platforms want one spelling. A built-in alias table covers the common carriers and an
 //! account's own table (from its secret) overrides it. Platform-specific codes are mapped from
-//! the normalised name by configuration, not by code.
+//! the normalised name by configuration, not by code: an account's `carriers` entry is either a
+//! spelling (`"ups ground": "UPS"`) or, keyed by the normalised name, the platform's codes for
+//! that carrier (`"DHL": {"identifier": "DHL", "external_id": "dhl_ext"}`).
 
 use std::collections::HashMap;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::message::Package;
 
 /// Built-in aliases, matched against the lower-cased name with spaces, dashes and underscores
 /// removed. The first alias that is a prefix of the name wins, so "UPS Ground" is UPS.
@@ -30,10 +36,45 @@ const ALIASES: &[(&str, &str)] = &[
     ("amazonlogistics", "Amazon Logistics"),
 ];
 
-/// Normalises carrier names with the built-in table and an account's overrides.
+/// Normalises carrier names with the built-in table and an account's overrides, and keeps the
+/// account's platform codes per normalised carrier.
 #[derive(Debug, Clone, Default)]
 pub struct CarrierNames {
     overrides: HashMap<String, String>,
+    codes: HashMap<String, CarrierCodes>,
+}
+
+/// A platform's own codes for one carrier, from the account's `carriers` table (Speed4Trade's
+/// `shipping_provider_identifier` and `shipping_provider_external_id`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierCodes {
+    #[serde(default)]
+    pub identifier: Option<String>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+/// One entry of an account's `carriers` table: a spelling to upload, or the platform's codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CarrierSetting {
+    Name(String),
+    Codes(CarrierCodes),
+}
+
+impl<'de> Deserialize<'de> for CarrierSetting {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(name) => Ok(Self::Name(name)),
+            object @ serde_json::Value::Object(_) => serde_json::from_value(object)
+                .map(Self::Codes)
+                .map_err(Error::custom),
+            other => Err(Error::custom(format!(
+                "expected a carrier name or {{\"identifier\", \"external_id\"}}, got {other}"
+            ))),
+        }
+    }
 }
 
 impl CarrierNames {
@@ -44,7 +85,49 @@ impl CarrierNames {
                 .iter()
                 .map(|(from, to)| (squash(from), to.clone()))
                 .collect(),
+            codes: HashMap::new(),
         }
+    }
+
+    /// An account's table: spellings become overrides, codes are kept by normalised name.
+    pub fn from_settings(settings: &HashMap<String, CarrierSetting>) -> Self {
+        let mut overrides = HashMap::new();
+        let mut codes = HashMap::new();
+        for (key, setting) in settings {
+            match setting {
+                CarrierSetting::Name(name) => {
+                    overrides.insert(key.clone(), name.clone());
+                }
+                CarrierSetting::Codes(entry) => {
+                    codes.insert(squash(key), entry.clone());
+                }
+            }
+        }
+        Self {
+            codes,
+            ..Self::new(&overrides)
+        }
+    }
+
+    /// The account's codes for a carrier, by its normalised name.
+    pub fn codes(&self, normalised: &str) -> Option<&CarrierCodes> {
+        self.codes.get(&squash(normalised))
+    }
+
+    /// What the ledger keeps as a unit's tracking set: `UPS: 1Z3123134135 ; FedEx: 4563543534`,
+    /// the packages with a tracking number, in order (carrier names normalised). One format for
+    /// every platform, so that a repeat of the same set is recognised in the history.
+    pub fn tracking_summary<'p>(&self, packages: impl Iterator<Item = &'p Package>) -> String {
+        packages
+            .filter_map(|package| {
+                let number = package.tracking_number.as_deref()?.trim();
+                Some(match package.carrier.as_deref() {
+                    Some(carrier) => format!("{}: {number}", self.normalise(carrier)),
+                    None => number.to_owned(),
+                })
+            })
+            .collect::<Vec<_>>()
+            .join(" ; ")
     }
 
     /// The normalised carrier name; unknown carriers keep the source's spelling, trimmed.
@@ -90,5 +173,24 @@ mod tests {
         let names = CarrierNames::new(&overrides);
         assert_eq!(names.normalise("ups-ground"), "UPSG");
         assert_eq!(names.normalise("UPS Next Day"), "UPS");
+    }
+
+    #[test]
+    fn codes_are_kept_by_normalised_name_beside_spellings() {
+        let table: HashMap<String, CarrierSetting> = serde_json::from_str(
+            r#"{"dhl": {"identifier": "DHL_PAKET", "external_id": "dhl_ext"}, "Local": "Courier"}"#,
+        )
+        .unwrap();
+        let names = CarrierNames::from_settings(&table);
+        let dhl = names.codes(&names.normalise("DHL Express")).unwrap();
+        assert_eq!(dhl.identifier.as_deref(), Some("DHL_PAKET"));
+        assert_eq!(dhl.external_id.as_deref(), Some("dhl_ext"));
+        assert_eq!(names.normalise("local"), "Courier");
+        assert!(names.codes("UPS").is_none());
+        let wrong =
+            serde_json::from_str::<HashMap<String, CarrierSetting>>(r#"{"x": {"code": 1}}"#);
+        assert!(wrong.unwrap_err().to_string().contains("code"));
+        let number = serde_json::from_str::<HashMap<String, CarrierSetting>>(r#"{"x": 1}"#);
+        assert!(number.unwrap_err().to_string().contains("carrier name"));
     }
 }

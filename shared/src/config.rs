@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::{Mutex, OnceCell};
 use url::Url;
 
-use crate::carriers::CarrierNames;
+use crate::carriers::{CarrierNames, CarrierSetting};
 use crate::dates::parse_zone;
 use crate::message::PlatformName;
 
@@ -197,7 +197,7 @@ struct CommonSettings<S> {
     #[serde(default)]
     time_zone: Option<String>,
     #[serde(default)]
-    carriers: HashMap<String, String>,
+    carriers: HashMap<String, CarrierSetting>,
     #[serde(default)]
     batch_size: Option<usize>,
     #[serde(default)]
@@ -277,7 +277,7 @@ impl<S: DeserializeOwned> Account<S> {
             name: name.to_owned(),
             base_url,
             time_zone,
-            carriers: CarrierNames::new(&common.carriers),
+            carriers: CarrierNames::from_settings(&common.carriers),
             batch_size,
             concurrency,
             settings: common.platform,

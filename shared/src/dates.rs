@@ -84,6 +84,8 @@ pub enum DateStyle {
     IsoDate,
     /// `2018-09-23T14:00:00Z`: RFC 3339 in UTC.
     Rfc3339Utc,
+    /// `2018-09-23T10:00:00`: local date and time without an offset (Speed4Trade).
+    LocalDateTime,
 }
 
 /// Formats `at` in `zone` the way `style` says.
@@ -93,6 +95,7 @@ pub fn format_in(at: DateTime<FixedOffset>, zone: Tz, style: DateStyle) -> Strin
         DateStyle::MonthDayYear => local.format("%-m/%-d/%Y").to_string(),
         DateStyle::DateTimeSpaced => local.format("%Y-%m-%d %H:%M:%S").to_string(),
         DateStyle::IsoDate => local.format("%Y-%m-%d").to_string(),
+        DateStyle::LocalDateTime => local.format("%Y-%m-%dT%H:%M:%S").to_string(),
         DateStyle::Rfc3339Utc => at
             .with_timezone(&Utc)
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -140,6 +143,10 @@ mod tests {
         assert_eq!(
             format_in(shipped, new_york, DateStyle::DateTimeSpaced),
             "2018-09-23 22:30:00"
+        );
+        assert_eq!(
+            format_in(shipped, new_york, DateStyle::LocalDateTime),
+            "2018-09-23T22:30:00"
         );
         assert_eq!(
             format_in(shipped, new_york, DateStyle::Rfc3339Utc),

@@ -4,6 +4,7 @@
 //! [`envelope`] → [`validate`] ([`message`]) → platform mapping ([`platform`], helped by
 //! [`carriers`] and [`dates`]) → [`ledger`] claim → platform call ([`http`]) → ledger commit →
 //! [`batch`] response; [`answer`] judges every platform's HTTP answer the same way.
+//! [`soap`] and [`xml`] write and read the SOAP platforms' calls (CV3, Speed4Trade).
 //! [`config`] loads account settings, [`runtime`] and [`worker`] drive the handler under Lambda
 //! and locally, and [`telemetry`] logs one line per message.
 //! [`dead_letters`] reads and redrives a dead-letter queue (the CLI and the scheduled redrive);
@@ -26,6 +27,7 @@ pub mod platform;
 pub mod runtime;
 pub mod scheduled;
 pub mod schema;
+pub mod soap;
 pub mod sqs;
 pub mod strict;
 pub mod telemetry;

@@ -11,6 +11,7 @@ pub mod fake;
 pub mod lambda;
 pub mod moto;
 pub mod sellercenter;
+pub mod speed4trade;
 pub mod stack;
 
 pub use orderstatus_sandboxes as sandboxes;

@@ -6,3 +6,7 @@ orderstatus_tests::conformance_tests!(
     orderstatus_tests::sellercenter::SellerCenterScene
 );
 orderstatus_tests::conformance_tests!(cloudsuite, orderstatus_tests::cloudsuite::CloudSuiteScene);
+orderstatus_tests::conformance_tests!(
+    speed4trade,
+    orderstatus_tests::speed4trade::Speed4TradeScene
+);

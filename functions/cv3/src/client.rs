@@ -8,6 +8,7 @@ use orderstatus::message::{PlatformName, StatusMessage};
 use orderstatus::platform::{
     Action, Platform, REDACTED, RejectReason, RenderedRequest, Unit, UnitResult, redacted_url,
 };
+use orderstatus::soap::{self, SoapAnswer};
 use orderstatus::validate::InvalidMessage;
 use reqwest::Method;
 
@@ -54,15 +55,8 @@ impl Cv3 {
 
     /// The headers of every call. None carries a credential: CV3 has them in the body.
     pub fn headers(account: &Account<Cv3Settings>) -> [(&'static str, String); 2] {
-        let action = account
-            .settings
-            .soap_action
-            .as_deref()
-            .unwrap_or(DEFAULT_SOAP_ACTION);
-        [
-            ("Content-Type", "text/xml; charset=utf-8".to_owned()),
-            ("SOAPAction", format!("\"{action}\"")),
-        ]
+        let action = account.settings.soap_action.as_deref();
+        soap::headers(action.unwrap_or(DEFAULT_SOAP_ACTION))
     }
 
     /// One call; results per entry, or `None` when an error names no entry of a larger batch.
@@ -119,7 +113,7 @@ fn read_body(account: &Account<Cv3Settings>, response: &HttpResponse) -> BodySay
     if !response.status.is_success() {
         // CV3 answers its documents with 200; any other status is about the call.
         return match read_response(&response.body) {
-            Cv3Answer::Fault { code, message } if code.ends_with("Server") => {
+            Cv3Answer::Fault { code, message } if SoapAnswer::is_server_fault(&code) => {
                 BodySays::RetryLater(format!("SOAP fault {code}: {message}"))
             }
             _ => BodySays::Unreadable(format!("HTTP {}", response.status.as_u16())),
@@ -131,7 +125,7 @@ fn read_body(account: &Account<Cv3Settings>, response: &HttpResponse) -> BodySay
             auth_advice(account, &format!("SOAP fault {code}: {message}")),
         ),
         // A `Server` fault is CV3's "try again": retried like an HTTP 503.
-        Cv3Answer::Fault { code, message } if code.ends_with("Server") => {
+        Cv3Answer::Fault { code, message } if SoapAnswer::is_server_fault(&code) => {
             BodySays::RetryLater(format!("SOAP fault {code}: {message}"))
         }
         Cv3Answer::Fault { code, message } => {

@@ -174,15 +174,7 @@ pub fn fill_template<'v>(template: &str, value: impl Fn(&str) -> Option<&'v str>
 
 /// `UPS: 1Z3123134135 ; FedEx: 4563543534`: shipped packages with a tracking number, in order.
 pub fn tracking_text(message: &StatusMessage, account: &Account<Cv3Settings>) -> String {
-    message
-        .shipped_packages()
-        .filter_map(|package| {
-            let number = package.tracking_number.as_deref()?.trim();
-            Some(match package.carrier.as_deref() {
-                Some(carrier) => format!("{}: {number}", account.carriers.normalise(carrier)),
-                None => number.to_owned(),
-            })
-        })
-        .collect::<Vec<_>>()
-        .join(" ; ")
+    account
+        .carriers
+        .tracking_summary(message.shipped_packages())
 }

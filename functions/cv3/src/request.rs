@@ -2,18 +2,18 @@
 //!
 //! `data` is the base64 of the inner `<CV3Data version="2.0">` document, which carries the
 //! credentials in `<authenticate>`, confirmations in `<confirm>` and status updates in
-//! `<orders>`. Both documents are written with quick-xml's writer, so every value is escaped
-//! (carriage returns as `&#13;`, see [`orderstatus::xml::text`]).
+//! `<orders>`. The inner document is written with quick-xml's writer, so every value is escaped
+//! (carriage returns as `&#13;`, see [`orderstatus::xml::text`]); the envelope is the shared
+//! [`orderstatus::soap`] call (rpc/encoded, as CV3's PHP SOAP server publishes it).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use orderstatus::soap::{SoapCall, Style};
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
 
 use crate::mapping::{Cv3Payload, StatusEntry};
 
-pub const SOAP_ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-pub const SOAP_ENCODING: &str = "http://schemas.xmlsoap.org/soap/encoding/";
 pub const CV3_BODY_NS: &str = "http://soapinterop.org/";
 /// The WSDL's soapAction for `CV3Data`.
 pub const DEFAULT_SOAP_ACTION: &str = "https://service.commercev3.com/index.php/CV3Data";
@@ -125,36 +125,16 @@ fn write_inner(
     end(writer, "CV3Data")
 }
 
-/// The SOAP 1.1 envelope around an inner document.
+/// The SOAP 1.1 `CV3Data(data)` call around an inner document, `data` being its base64.
 pub fn soap_envelope(inner: &[u8]) -> Vec<u8> {
     let data = STANDARD.encode(inner);
-    let mut writer = Writer::new(Vec::with_capacity(data.len() + 512));
-    let _ = write_envelope(&mut writer, &data);
-    writer.into_inner()
-}
-
-fn write_envelope(writer: &mut Writer<Vec<u8>>, data: &str) -> XmlResult {
-    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    writer.write_event(Event::Start(
-        BytesStart::new("SOAP-ENV:Envelope").with_attributes([
-            ("xmlns:SOAP-ENV", SOAP_ENVELOPE_NS),
-            ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
-            ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
-            ("SOAP-ENV:encodingStyle", SOAP_ENCODING),
-        ]),
-    ))?;
-    start(writer, "SOAP-ENV:Body")?;
-    writer.write_event(Event::Start(
-        BytesStart::new("m:CV3Data").with_attributes([("xmlns:m", CV3_BODY_NS)]),
-    ))?;
-    writer.write_event(Event::Start(
-        BytesStart::new("data").with_attributes([("xsi:type", "xsd:string")]),
-    ))?;
-    writer.write_event(Event::Text(BytesText::new(data)))?;
-    end(writer, "data")?;
-    end(writer, "m:CV3Data")?;
-    end(writer, "SOAP-ENV:Body")?;
-    end(writer, "SOAP-ENV:Envelope")
+    SoapCall {
+        namespace: CV3_BODY_NS,
+        operation: "CV3Data",
+        style: Style::RpcEncoded,
+        parameters: &[("data", &data)],
+    }
+    .envelope()
 }
 
 fn start(writer: &mut Writer<Vec<u8>>, name: &str) -> XmlResult {

@@ -1,12 +1,13 @@
 //! A CV3 answer → what happened to the batch.
 //!
 //! CV3 has no structured error schema: a failure is a SOAP fault, or `<error>` elements in the
-//! base64-decoded `return` document. An error that names an order of the batch belongs to that
+//! base64-decoded `return` document (the envelope is read by the shared [`orderstatus::soap`]). An error that names an order of the batch belongs to that
 //! order; one that names none belongs to the whole request.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use orderstatus::answer::excerpt;
+use orderstatus::soap::{SoapAnswer, read_answer};
 use orderstatus::xml::TextCollector;
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -24,22 +25,22 @@ pub enum Cv3Answer {
 
 /// Reads a SOAP response body.
 pub fn read_response(body: &str) -> Cv3Answer {
-    let document = match read_envelope(body) {
-        Ok(Envelope::Fault { code, message }) => return Cv3Answer::Fault { code, message },
-        Ok(Envelope::Return(data)) => decode_return(&data),
+    let document = match read_answer(body) {
+        Ok(SoapAnswer::Fault { code, message }) => return Cv3Answer::Fault { code, message },
+        Ok(SoapAnswer::Return(data)) => decode_return(&data),
         Err(problem) => Err(problem),
     };
     match document.and_then(|document| errors_of(&document)) {
         Ok(errors) => Cv3Answer::Document { errors },
-        Err(problem) => garbage(problem),
+        Err(problem) => Cv3Answer::Garbage { problem },
     }
 }
 
 /// The decoded `return` document of a response, for display (`render`, logs).
 pub fn decoded_return(body: &str) -> Option<String> {
-    match read_envelope(body).ok()? {
-        Envelope::Return(data) => decode_return(&data).ok(),
-        Envelope::Fault { .. } => None,
+    match read_answer(body).ok()? {
+        SoapAnswer::Return(data) => decode_return(&data).ok(),
+        SoapAnswer::Fault { .. } => None,
     }
 }
 
@@ -50,71 +51,6 @@ fn decode_return(data: &str) -> Result<String, String> {
         .decode(compact.as_bytes())
         .map_err(|e| format!("return is not base64 ({e})"))?;
     String::from_utf8(bytes).map_err(|_| "decoded return is not UTF-8".to_owned())
-}
-
-fn garbage(problem: String) -> Cv3Answer {
-    Cv3Answer::Garbage { problem }
-}
-
-enum Envelope {
-    Return(String),
-    Fault { code: String, message: String },
-}
-
-fn read_envelope(body: &str) -> Result<Envelope, String> {
-    let mut reader = Reader::from_str(body);
-    let mut text = TextCollector::default();
-    let mut saw_envelope = false;
-    let mut fault: Option<(String, String)> = None;
-    let mut current: Option<&'static str> = None;
-    loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("not XML ({e}): {}", excerpt(body)))?;
-        match event {
-            Event::Start(start) => {
-                let name = start.local_name();
-                match name.as_ref() {
-                    b"Envelope" => saw_envelope = true,
-                    b"Fault" => fault = Some(Default::default()),
-                    b"return" => current = Some("return"),
-                    b"faultcode" => current = Some("faultcode"),
-                    b"faultstring" => current = Some("faultstring"),
-                    _ => {}
-                }
-                text.clear();
-            }
-            Event::Text(t) => text.push_text(&t)?,
-            Event::GeneralRef(r) => text.push_ref(&r)?,
-            // CDATA is literal text: nothing in it is escaped.
-            Event::CData(c) => text.push_str(&String::from_utf8_lossy(&c.into_inner())),
-            Event::End(end) => {
-                let name = end.local_name();
-                match (current, name.as_ref()) {
-                    (Some("return"), b"return") => return Ok(Envelope::Return(text.take())),
-                    (Some("faultcode"), b"faultcode") => {
-                        if let Some(f) = fault.as_mut() {
-                            f.0 = text.take();
-                        }
-                    }
-                    (Some("faultstring"), b"faultstring") => {
-                        if let Some(f) = fault.as_mut() {
-                            f.1 = text.take();
-                        }
-                    }
-                    _ => {}
-                }
-                current = None;
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    match (saw_envelope, fault) {
-        (true, Some((code, message))) => Ok(Envelope::Fault { code, message }),
-        (true, None) => Err("SOAP envelope without a return".to_owned()),
-        (false, _) => Err(format!("not a SOAP envelope: {}", excerpt(body))),
-    }
 }
 
 /// The `<error>` texts of a decoded `<CV3Data>` document.

@@ -9,6 +9,9 @@ pub mod harness;
 pub mod oauth2;
 pub mod runtime_api;
 pub mod sellercenter;
+pub mod speed4trade;
 
 mod server;
+mod soap;
 mod sync;
+mod xml;

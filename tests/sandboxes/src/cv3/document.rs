@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use quick_xml::events::BytesText;
 
 use super::Cv3Credentials;
-use super::xml::{self, Element};
+use crate::xml::{self, Element};
 
 /// What a request document asks for, values unescaped but not yet validated.
 #[derive(Debug)]

@@ -13,7 +13,6 @@ mod ledger;
 mod rules;
 mod service;
 mod soap;
-mod xml;
 
 use std::sync::{Arc, Mutex};
 

@@ -1,7 +1,9 @@
-//! XML plumbing: a minimal element tree for reading, and a document writer.
+//! XML plumbing for the SOAP sandboxes (CV3, Speed4Trade): a minimal element tree for reading,
+//! and a document writer.
 //!
-//! CV3's server is PHP SOAP and matches elements leniently, so the tree keeps only local names
-//! (prefixes and namespace declarations are dropped) and fully unescaped text.
+//! Real SOAP servers match elements leniently (CV3's PHP SOAP accepts wrong namespaces), so the
+//! tree keeps only local names (prefixes and namespace declarations are dropped) and fully
+//! unescaped text.
 
 use std::io;
 
@@ -12,7 +14,7 @@ use quick_xml::writer::Writer;
 
 /// Writes an XML declaration followed by what `body` writes. Every value goes through the
 /// writer so it is escaped.
-pub(super) fn document(body: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>) -> Vec<u8> {
+pub(crate) fn document(body: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>) -> Vec<u8> {
     let mut writer = Writer::new(Vec::new());
     writer
         .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
@@ -27,8 +29,11 @@ fn is_xml_char(c: char) -> bool {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct Element {
+pub(crate) struct Element {
     name: String,
+    /// The namespace the element's prefix (or the default) is bound to, when the element
+    /// itself declares it: enough to read which namespace a SOAP call names its operation in.
+    namespace: Option<String>,
     attributes: Vec<(String, String)>,
     children: Vec<Element>,
     text: String,
@@ -36,8 +41,8 @@ pub(super) struct Element {
 
 impl Element {
     /// Parses a whole document and returns its root element.
-    pub(super) fn parse(xml: &str) -> Result<Element, String> {
-        // quick-xml does not check characters; CV3's parser does, and refuses the whole call.
+    pub(crate) fn parse(xml: &str) -> Result<Element, String> {
+        // quick-xml does not check characters; real parsers do, and refuse the whole call.
         if let Some((at, c)) = xml.char_indices().find(|&(_, c)| !is_xml_char(c)) {
             return Err(format!(
                 "not well-formed: character U+{:04X} at byte {at}",
@@ -77,9 +82,23 @@ impl Element {
 
     fn open(start: &BytesStart) -> Result<Element, String> {
         let mut attributes = Vec::new();
+        let mut namespace = None;
         for attribute in start.attributes() {
             let attribute = attribute.map_err(|e| e.to_string())?;
-            if attribute.key.as_namespace_binding().is_some() {
+            if let Some(binding) = attribute.key.as_namespace_binding() {
+                let bound = match binding {
+                    quick_xml::name::PrefixDeclaration::Default => None,
+                    quick_xml::name::PrefixDeclaration::Named(prefix) => Some(prefix.to_vec()),
+                };
+                let own = start.name().prefix().map(|p| p.as_ref().to_vec());
+                if bound == own {
+                    namespace = Some(
+                        attribute
+                            .unescape_value()
+                            .map_err(|e| e.to_string())?
+                            .into_owned(),
+                    );
+                }
                 continue;
             }
             let value = attribute.unescape_value().map_err(|e| e.to_string())?;
@@ -90,37 +109,43 @@ impl Element {
         }
         Ok(Element {
             name: utf8(start.local_name().as_ref())?,
+            namespace,
             attributes,
             ..Element::default()
         })
     }
 
-    pub(super) fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
-    pub(super) fn attribute(&self, name: &str) -> Option<&str> {
+    /// The namespace this element declares for its own prefix, if it does.
+    pub(crate) fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    pub(crate) fn attribute(&self, name: &str) -> Option<&str> {
         self.attributes
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
     }
 
-    pub(super) fn child(&self, name: &str) -> Option<&Element> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|child| child.name == name)
     }
 
-    pub(super) fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
+    pub(crate) fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
         self.children.iter().filter(move |child| child.name == name)
     }
 
     /// The element's own text (CDATA included), with every reference resolved.
-    pub(super) fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         &self.text
     }
 
-    /// Text of the named child, or "" when it is absent: CV3 treats both the same.
-    pub(super) fn child_text(&self, name: &str) -> &str {
+    /// Text of the named child, or "" when it is absent (CV3 treats both the same).
+    pub(crate) fn child_text(&self, name: &str) -> &str {
         self.child(name).map_or("", Element::text)
     }
 }
