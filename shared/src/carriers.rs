@@ -44,15 +44,22 @@ pub struct CarrierNames {
     codes: HashMap<String, CarrierCodes>,
 }
 
-/// A platform's own codes for one carrier, from the account's `carriers` table (Speed4Trade's
-/// `shipping_provider_identifier` and `shipping_provider_external_id`).
+/// A platform's own codes for one carrier, from the account's `carriers` table, by name:
+/// Speed4Trade's `identifier` and `external_id`, ChannelAdvisor's `carrier` and `class`. Each
+/// platform checks the names it reads when the secret is loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CarrierCodes {
-    #[serde(default)]
-    pub identifier: Option<String>,
-    #[serde(default)]
-    pub external_id: Option<String>,
+pub struct CarrierCodes(std::collections::BTreeMap<String, String>);
+
+impl CarrierCodes {
+    /// The code named `name` (`"class"`), if the entry has it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// The names the entry gives codes for.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
 }
 
 /// One entry of an account's `carriers` table: a spelling to upload, or the platform's codes.
@@ -71,7 +78,7 @@ impl<'de> Deserialize<'de> for CarrierSetting {
                 .map(Self::Codes)
                 .map_err(Error::custom),
             other => Err(Error::custom(format!(
-                "expected a carrier name or {{\"identifier\", \"external_id\"}}, got {other}"
+                "expected a carrier name or an object of the platform's codes, got {other}"
             ))),
         }
     }
@@ -183,8 +190,8 @@ mod tests {
         .unwrap();
         let names = CarrierNames::from_settings(&table);
         let dhl = names.codes(&names.normalise("DHL Express")).unwrap();
-        assert_eq!(dhl.identifier.as_deref(), Some("DHL_PAKET"));
-        assert_eq!(dhl.external_id.as_deref(), Some("dhl_ext"));
+        assert_eq!(dhl.get("identifier"), Some("DHL_PAKET"));
+        assert_eq!(dhl.get("external_id"), Some("dhl_ext"));
         assert_eq!(names.normalise("local"), "Courier");
         assert!(names.codes("UPS").is_none());
         let wrong =

@@ -122,6 +122,14 @@ impl HttpClient {
         }
     }
 
+    /// `account`'s own per-minute limit, all copies together (see
+    /// [`Limiter::set_per_minute`]); nothing for a client without limits.
+    pub async fn set_per_minute(&self, account: &str, per_minute: u32) {
+        if let Some(limiter) = &self.limiter {
+            limiter.set_per_minute(account, per_minute).await;
+        }
+    }
+
     /// Sends the request that `build` makes (called again for each attempt), retrying
     /// transport errors, 5xx and 429, and returns the last answer.
     pub async fn send(

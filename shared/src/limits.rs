@@ -23,47 +23,69 @@ pub enum LimitScope {
     Integration,
 }
 
-/// What a platform allows; `None` is no stated limit.
+impl LimitScope {
+    /// The key of `account`'s allowance under this scope.
+    fn key(self, account: &str) -> &str {
+        match self {
+            Self::Account => account,
+            Self::Integration => "",
+        }
+    }
+}
+
+/// What a platform allows; `None` is no stated limit. The two limits may count different
+/// things: ChannelAdvisor allows 5 requests in flight per integration and 2,000 a minute per
+/// account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestLimits {
     pub in_flight: Option<usize>,
+    pub in_flight_scope: LimitScope,
+    /// The default; an account may state its own ([`Limiter::set_per_minute`]).
     pub per_minute: Option<u32>,
-    pub scope: LimitScope,
+    pub per_minute_scope: LimitScope,
 }
 
 impl RequestLimits {
     /// No limit stated (the platform's 429s still slow a copy down).
     pub const NONE: RequestLimits = RequestLimits {
         in_flight: None,
+        in_flight_scope: LimitScope::Account,
         per_minute: None,
-        scope: LimitScope::Account,
+        per_minute_scope: LimitScope::Account,
     };
 
     /// One copy's share when `copies` copies run at once: each limit divided, at least 1.
     pub fn per_copy(self, copies: u32) -> RequestLimits {
-        let copies = copies.max(1);
         RequestLimits {
-            in_flight: self.in_flight.map(|n| (n / copies as usize).max(1)),
-            per_minute: self.per_minute.map(|n| (n / copies).max(1)),
-            scope: self.scope,
+            in_flight: self.in_flight.map(|n| (n / copies.max(1) as usize).max(1)),
+            per_minute: self.per_minute.map(|n| share(n, copies)),
+            ..self
         }
     }
 }
 
-/// One account's (or the integration's) gate.
-#[derive(Debug)]
-struct Gate {
-    in_flight: Option<Arc<Semaphore>>,
-    schedule: tokio::sync::Mutex<Schedule>,
+/// One copy's share of a per-minute limit, at least 1.
+fn share(per_minute: u32, copies: u32) -> u32 {
+    (per_minute / copies.max(1)).max(1)
 }
 
+/// The time between two starts under a per-minute limit.
+fn spacing(per_minute: u32) -> Duration {
+    Duration::from_secs(60) / per_minute.max(1)
+}
+
+/// When the next request of one allowance may start.
 #[derive(Debug)]
 struct Schedule {
-    /// The earliest start of the next request (spacing for the per-minute limit).
+    /// The time between starts (the per-minute limit), if any.
+    spacing: Option<Duration>,
+    /// The earliest start of the next request.
     next_start: Instant,
     /// No request starts before this (after a "slow down").
     paused_until: Instant,
 }
+
+type Pace = Arc<tokio::sync::Mutex<Schedule>>;
 
 /// Held while a request is in flight.
 #[derive(Debug)]
@@ -75,57 +97,73 @@ pub struct Permit {
 #[derive(Debug)]
 pub struct Limiter {
     limits: RequestLimits,
-    spacing: Option<Duration>,
-    gates: Mutex<HashMap<String, Arc<Gate>>>,
+    copies: u32,
+    /// In-flight slots per allowance of the in-flight scope.
+    slots: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Start schedules per allowance of the per-minute scope.
+    paces: Mutex<HashMap<String, Pace>>,
 }
 
 impl Limiter {
     /// The limiter of one of `copies` copies of a platform with `limits`.
     pub fn new(limits: RequestLimits, copies: u32) -> Self {
-        let limits = limits.per_copy(copies);
         Self {
-            limits,
-            spacing: limits
-                .per_minute
-                .map(|n| Duration::from_secs(60) / n.max(1)),
-            gates: Mutex::new(HashMap::new()),
+            limits: limits.per_copy(copies),
+            copies,
+            slots: Mutex::new(HashMap::new()),
+            paces: Mutex::new(HashMap::new()),
         }
     }
 
-    fn gate(&self, account: &str) -> Arc<Gate> {
-        let key = match self.limits.scope {
-            LimitScope::Account => account,
-            LimitScope::Integration => "",
-        };
-        let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
-        let gate = gates.entry(key.to_owned()).or_insert_with(|| {
+    fn slots(&self, account: &str) -> Option<Arc<Semaphore>> {
+        let n = self.limits.in_flight?;
+        let key = self.limits.in_flight_scope.key(account);
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        Some(Arc::clone(
+            slots
+                .entry(key.to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(n))),
+        ))
+    }
+
+    fn pace(&self, account: &str) -> Pace {
+        let key = self.limits.per_minute_scope.key(account);
+        let mut paces = self.paces.lock().unwrap_or_else(|e| e.into_inner());
+        let pace = paces.entry(key.to_owned()).or_insert_with(|| {
             let now = Instant::now();
-            Arc::new(Gate {
-                in_flight: self.limits.in_flight.map(|n| Arc::new(Semaphore::new(n))),
-                schedule: tokio::sync::Mutex::new(Schedule {
-                    next_start: now,
-                    paused_until: now,
-                }),
-            })
+            Arc::new(tokio::sync::Mutex::new(Schedule {
+                spacing: self.limits.per_minute.map(spacing),
+                next_start: now,
+                paused_until: now,
+            }))
         });
-        Arc::clone(gate)
+        Arc::clone(pace)
+    }
+
+    /// `account`'s own per-minute limit (all copies together; this copy keeps its share), e.g.
+    /// from its secret. Cheap when unchanged: platforms call it before each upload.
+    pub async fn set_per_minute(&self, account: &str, per_minute: u32) {
+        let wanted = Some(spacing(share(per_minute, self.copies)));
+        let pace = self.pace(account);
+        let mut schedule = pace.lock().await;
+        schedule.spacing = wanted;
     }
 
     /// Waits until a request for `account` may start: a slot in flight, its turn under the
     /// per-minute limit, and the end of any pause.
     pub async fn acquire(&self, account: &str) -> Permit {
-        let gate = self.gate(account);
-        let in_flight = match &gate.in_flight {
+        let in_flight = match self.slots(account) {
             // The semaphore is never closed, so acquiring cannot fail.
-            Some(slots) => Arc::clone(slots).acquire_owned().await.ok(),
+            Some(slots) => slots.acquire_owned().await.ok(),
             None => None,
         };
         let start = {
-            let mut schedule = gate.schedule.lock().await;
+            let pace = self.pace(account);
+            let mut schedule = pace.lock().await;
             let start = Instant::now()
                 .max(schedule.next_start)
                 .max(schedule.paused_until);
-            if let Some(spacing) = self.spacing {
+            if let Some(spacing) = schedule.spacing {
                 schedule.next_start = start + spacing;
             }
             start
@@ -138,8 +176,8 @@ impl Limiter {
 
     /// Pauses the starts of `account`'s requests for `wait` (the platform said "slow down").
     pub async fn slow_down(&self, account: &str, wait: Duration) {
-        let gate = self.gate(account);
-        let mut schedule = gate.schedule.lock().await;
+        let pace = self.pace(account);
+        let mut schedule = pace.lock().await;
         schedule.paused_until = schedule.paused_until.max(Instant::now() + wait);
     }
 }
@@ -153,8 +191,9 @@ mod tests {
     fn copies_share_a_limit_and_each_keeps_at_least_one() {
         let limits = RequestLimits {
             in_flight: Some(5),
+            in_flight_scope: LimitScope::Integration,
             per_minute: Some(2000),
-            scope: LimitScope::Integration,
+            per_minute_scope: LimitScope::Account,
         };
         let share = limits.per_copy(4);
         assert_eq!(share.in_flight, Some(1));
@@ -192,14 +231,14 @@ mod tests {
     async fn requests_in_flight_stay_within_the_copys_share() {
         let limits = RequestLimits {
             in_flight: Some(6),
-            per_minute: None,
-            scope: LimitScope::Integration,
+            in_flight_scope: LimitScope::Integration,
+            ..RequestLimits::NONE
         };
         let limiter = Arc::new(Limiter::new(limits, 2));
         assert_eq!(most_in_flight(limiter, &["a", "b"], 20).await, 3);
 
         let per_account = RequestLimits {
-            scope: LimitScope::Account,
+            in_flight_scope: LimitScope::Account,
             ..limits
         };
         let limiter = Arc::new(Limiter::new(per_account, 2));
@@ -213,9 +252,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_per_minute_limit_spaces_the_starts() {
         let limits = RequestLimits {
-            in_flight: None,
             per_minute: Some(120),
-            scope: LimitScope::Account,
+            ..RequestLimits::NONE
         };
         let limiter = Limiter::new(limits, 1);
         let began = Instant::now();
@@ -231,6 +269,39 @@ mod tests {
             Duration::ZERO,
             "another account is not held up"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_account_may_state_its_own_per_minute_limit_shared_by_the_copies() {
+        let limits = RequestLimits {
+            per_minute: Some(60_000),
+            ..RequestLimits::NONE
+        };
+        // One of two copies; the account allows 120 a minute: this copy starts one a second.
+        let limiter = Limiter::new(limits, 2);
+        limiter.set_per_minute("a", 120).await;
+        let began = Instant::now();
+        for _ in 0..3 {
+            drop(limiter.acquire("a").await);
+        }
+        assert_eq!(began.elapsed(), Duration::from_secs(2));
+        let other = Instant::now();
+        drop(limiter.acquire("b").await);
+        drop(limiter.acquire("b").await);
+        assert!(other.elapsed() < Duration::from_millis(10), "b keeps the default");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_flight_and_per_minute_limits_may_count_different_things() {
+        // 4 in flight for the integration, and a per-minute limit per account.
+        let limits = RequestLimits {
+            in_flight: Some(4),
+            in_flight_scope: LimitScope::Integration,
+            per_minute: Some(60_000),
+            per_minute_scope: LimitScope::Account,
+        };
+        let limiter = Arc::new(Limiter::new(limits, 1));
+        assert_eq!(most_in_flight(limiter, &["a", "b", "c"], 30).await, 4);
     }
 
     #[tokio::test(start_paused = true)]

@@ -232,8 +232,8 @@ async fn the_platforms_limit_holds_the_requests_in_flight_of_one_copy() {
     // The platform allows 5 in flight for the integration; this is one of two copies.
     let limits = RequestLimits {
         in_flight: Some(5),
-        per_minute: None,
-        scope: LimitScope::Integration,
+        in_flight_scope: LimitScope::Integration,
+        ..RequestLimits::NONE
     };
     let settings = ClientSettings {
         timeout: Duration::from_secs(5),

@@ -208,8 +208,8 @@ fn shipping(
         })?;
         let name = account.carriers.normalise(carrier);
         let codes = account.carriers.codes(&name);
-        let identifier = codes.and_then(|c| c.identifier.clone());
-        let external_id = codes.and_then(|c| c.external_id.clone());
+        let identifier = codes.and_then(|c| c.get("identifier")).map(str::to_owned);
+        let external_id = codes.and_then(|c| c.get("external_id")).map(str::to_owned);
         // Without an entry, the normalised carrier name is the identifier.
         let identifier = match (&identifier, &external_id) {
             (None, None) => Some(name),
