@@ -104,10 +104,41 @@ impl TokenEndpoint {
         lock(&self.0).client_secret = secret.to_owned();
     }
 
+    /// Replaces the refresh token the `refresh_token` grant accepts; `None` refuses every
+    /// refresh with `invalid_grant`, as a revoked (or, after months unused, expired) refresh
+    /// token is refused. Access tokens already issued stay live.
+    pub fn set_refresh_token(&self, refresh_token: Option<&str>) {
+        lock(&self.0).refresh_token = refresh_token.map(str::to_owned);
+    }
+
+    /// Tokens issued from now on live `lifetime`; those already issued keep their expiry.
+    pub fn set_lifetime(&self, lifetime: Duration) {
+        lock(&self.0).lifetime = lifetime;
+    }
+
+    /// Whether `token` was issued here, is not revoked and has not expired: for platforms that
+    /// take the token elsewhere than in a Bearer header (ChannelAdvisor's `?access_token=`).
+    pub fn live_token(&self, token: &str) -> bool {
+        self.expires_at(token)
+            .is_some_and(|expires| Instant::now() < expires)
+    }
+
+    /// When `token` expires (or expired); `None` when it was never issued here or was revoked.
+    /// Lets a test time a call just after a token's end.
+    pub fn expires_at(&self, token: &str) -> Option<Instant> {
+        lock(&self.0).issued.get(token).copied()
+    }
+
     /// The routes to mount in a platform sandbox.
     pub fn router(&self) -> Router {
+        self.router_at(TOKEN_PATH)
+    }
+
+    /// The same routes with the endpoint at `path`, for platforms whose token URL is not
+    /// [`TOKEN_PATH`] (ChannelAdvisor's `/oauth2/token`).
+    pub fn router_at(&self, path: &str) -> Router {
         Router::new()
-            .route(TOKEN_PATH, post(issue))
+            .route(path, post(issue))
             .with_state(self.clone())
     }
 
@@ -118,13 +149,7 @@ impl TokenEndpoint {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        let live = token.is_some_and(|token| {
-            lock(&self.0)
-                .issued
-                .get(token)
-                .is_some_and(|expires| Instant::now() < *expires)
-        });
-        if live {
+        if token.is_some_and(|token| self.live_token(token)) {
             return None;
         }
         Some(
