@@ -322,6 +322,15 @@ impl Package {
     pub fn is_shipped(&self) -> bool {
         self.shipped_at.is_some()
     }
+
+    /// What names the package across messages, for a ledger target of its own: its id, else
+    /// its tracking number, else its place among the message's packages (`#1`).
+    pub fn key(&self, position: usize) -> String {
+        self.id
+            .clone()
+            .or_else(|| self.tracking_number.clone())
+            .unwrap_or_else(|| format!("#{}", position + 1))
+    }
 }
 
 /// An order line (or part of it) inside a package.

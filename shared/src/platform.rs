@@ -119,6 +119,23 @@ fn fingerprint<P: Serialize>(target: &Target, status: OrderStatus, action: &Acti
     hex::encode(&hasher.finalize()[..16])
 }
 
+/// An id for something the platform keeps once per id (a DESADV number, a seller fulfillment
+/// id): `<order>-<part>`, the same for the same order and part in every message, so that the
+/// platform recognises a retry; a hash of the two (`OS-…`) when that is longer than `max_chars`
+/// or holds white space.
+pub fn derived_id(order: &str, part: &str, max_chars: usize) -> String {
+    let plain = format!("{order}-{part}");
+    if plain.chars().count() <= max_chars && !plain.contains(char::is_whitespace) {
+        return plain;
+    }
+    let digest = Sha256::new()
+        .chain_update(order.as_bytes())
+        .chain_update([0])
+        .chain_update(part.as_bytes())
+        .finalize();
+    format!("OS-{}", hex::encode(&digest[..12]))
+}
+
 /// Why the platform refused a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RejectReason {
@@ -295,6 +312,16 @@ mod tests {
             redacted_url(&plain),
             "https://service.commercev3.com/index.php"
         );
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_short() {
+        assert_eq!(derived_id("12345", "P1", 35), "12345-P1");
+        let long = derived_id("CS48193", "JJD000390007770123456789012", 35);
+        assert!(long.starts_with("OS-") && long.len() <= 35, "{long}");
+        assert_eq!(long, derived_id("CS48193", "JJD000390007770123456789012", 35));
+        assert_ne!(long, derived_id("CS48193", "JJD000390007770123456789013", 35));
+        assert!(derived_id("CS48193", "a b", 35).starts_with("OS-"));
     }
 
     #[test]

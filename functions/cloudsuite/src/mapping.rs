@@ -15,10 +15,9 @@
 use orderstatus::config::Account;
 use orderstatus::dates::{DateStyle, format_in};
 use orderstatus::message::{OrderStatus, Package, StatusMessage};
-use orderstatus::platform::{Action, Target, Unit};
+use orderstatus::platform::{Action, Target, Unit, derived_id};
 use orderstatus::validate::InvalidMessage;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::settings::CloudSuiteSettings;
 
@@ -235,7 +234,7 @@ fn deliveries(
         if !(package.is_shipped() || all_left) || package.lines.is_empty() {
             continue;
         }
-        let package_key = package_key(package, position);
+        let package_key = package.key(position);
         let target = Target::item(order_key, format!("package {package_key}"));
         let delivery = delivery(message, account, package, position, &package_key)?;
         let tracking = package
@@ -249,15 +248,6 @@ fn deliveries(
         units.push(Unit::new(target, status, Action::Upload(upload), tracking));
     }
     Ok(units)
-}
-
-/// What names a package across messages: its id, else its tracking number, else its place.
-fn package_key(package: &Package, position: usize) -> String {
-    package
-        .id
-        .clone()
-        .or_else(|| package.tracking_number.clone())
-        .unwrap_or_else(|| format!("#{}", position + 1))
 }
 
 fn delivery(
@@ -333,18 +323,9 @@ fn order_name(message: &StatusMessage) -> &str {
         .unwrap_or_default()
 }
 
-/// `<order>-<package>`, or a hash of the two when that is long.
-pub fn desadv_number(order_key: &str, package_key: &str) -> String {
-    let plain = format!("{order_key}-{package_key}");
-    if plain.chars().count() <= MAX_DESADV_NUMBER && !plain.contains(char::is_whitespace) {
-        return plain;
-    }
-    let digest = Sha256::new()
-        .chain_update(order_key.as_bytes())
-        .chain_update([0])
-        .chain_update(package_key.as_bytes())
-        .finalize();
-    format!("OS-{}", hex::encode(&digest[..12]))
+/// `<order>-<package>` (hashed when long): the same package always gets the same number.
+pub fn desadv_number(order: &str, package_key: &str) -> String {
+    derived_id(order, package_key, MAX_DESADV_NUMBER)
 }
 
 #[cfg(test)]
@@ -352,17 +333,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn desadv_numbers_are_stable_and_short() {
-        assert_eq!(desadv_number("12345", "P1"), "12345-P1");
-        assert_eq!(desadv_number("12345", "P1"), desadv_number("12345", "P1"));
-        let long = desadv_number("reference CS48193", "JJD000390007770123456");
-        assert!(
-            long.starts_with("OS-") && long.len() <= MAX_DESADV_NUMBER,
-            "{long}"
-        );
-        assert_ne!(
-            long,
-            desadv_number("reference CS48193", "JJD000390007770123457")
-        );
+    fn desadv_numbers_fit_the_field() {
+        assert_eq!(desadv_number("CS48193", "P1"), "CS48193-P1");
+        assert!(desadv_number("CS48193", "JJD000390007770123456789012").len() <= MAX_DESADV_NUMBER);
     }
 }
