@@ -160,6 +160,12 @@ def platform_fields(platform: registry.Platform) -> dict[str, Any]:
             )
         return name
 
+    max_copies = parameter("max_copies_parameter", options.get("max_copies_parameter"))
+    if max_copies and options.get("reserved_concurrency_parameter"):
+        raise BlockError(
+            f"error: platform {platform.name}: max_copies_parameter reserves the function's "
+            "concurrency itself; leave out reserved_concurrency_parameter"
+        )
     vpc = options.get("vpc")
     if vpc:
         parameter("vpc.subnets_parameter", vpc["subnets_parameter"])
@@ -180,6 +186,10 @@ def platform_fields(platform: registry.Platform) -> dict[str, Any]:
             platform, parameter("reserved_concurrency_parameter", options.get("reserved_concurrency_parameter"))
         ),
         "public_endpoints": [endpoint_fields(platform, e, parameter) for e in platform.public_endpoints],
+        # A platform whose limits must hold across every copy: the function's reserved
+        # concurrency, the trigger's maximum concurrency and FUNCTION_COPIES are one number.
+        "max_copies": {"max_copies_parameter": max_copies} if max_copies else None,
+        "copies_parameter": max_copies or "MaximumConcurrency",
     }
 
 

@@ -268,8 +268,23 @@ class TransformTest(unittest.TestCase):
             props = mapping["Properties"]
             self.assertEqual(props["FunctionResponseTypes"], ["ReportBatchItemFailures"])
             self.assertEqual(props["Enabled"], {"Ref": "QueueTriggersEnabled"})
-            self.assertEqual(props["ScalingConfig"], {"MaximumConcurrency": {"Ref": "MaximumConcurrency"}})
+            self.assertIn("MaximumConcurrency", props["ScalingConfig"])
             self.assertEqual(props["MaximumBatchingWindowInSeconds"], {"Ref": "MaximumBatchingWindowInSeconds"})
+
+    def test_every_copy_of_a_function_counts_in_its_share_of_the_limits(self):
+        # FUNCTION_COPIES is the trigger's maximum concurrency; a platform with max copies
+        # also reserves that concurrency, so scheduled work cannot add a copy.
+        functions = resources_of_type(self.template, "AWS::Serverless::Function")
+        for platform in PLATFORMS:
+            function = functions[f"{platform.logical_id}Function"]["Properties"]
+            trigger = function["Events"]["Queue"]["Properties"]
+            copies = {"Ref": platform.template.get("max_copies_parameter", "MaximumConcurrency")}
+            self.assertEqual(trigger["ScalingConfig"], {"MaximumConcurrency": copies}, platform.name)
+            self.assertEqual(function["Environment"]["Variables"]["FUNCTION_COPIES"], copies, platform.name)
+            if "max_copies_parameter" in platform.template:
+                self.assertEqual(function["ReservedConcurrentExecutions"], copies, platform.name)
+        channeladvisor = [p for p in PLATFORMS if p.name == "channeladvisor"]
+        self.assertEqual([p.template.get("max_copies_parameter") for p in channeladvisor], ["ChannelAdvisorMaxCopies"])
 
     def test_queue_visibility_is_six_function_timeouts(self):
         template = infra.load_template()
