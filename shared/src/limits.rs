@@ -288,7 +288,10 @@ mod tests {
         let other = Instant::now();
         drop(limiter.acquire("b").await);
         drop(limiter.acquire("b").await);
-        assert!(other.elapsed() < Duration::from_millis(10), "b keeps the default");
+        assert!(
+            other.elapsed() < Duration::from_millis(10),
+            "b keeps the default"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -319,8 +319,14 @@ mod tests {
         assert_eq!(derived_id("12345", "P1", 35), "12345-P1");
         let long = derived_id("CS48193", "JJD00039000777012345678901234", 35);
         assert!(long.starts_with("OS-") && long.len() <= 35, "{long}");
-        assert_eq!(long, derived_id("CS48193", "JJD00039000777012345678901234", 35));
-        assert_ne!(long, derived_id("CS48193", "JJD00039000777012345678901235", 35));
+        assert_eq!(
+            long,
+            derived_id("CS48193", "JJD00039000777012345678901234", 35)
+        );
+        assert_ne!(
+            long,
+            derived_id("CS48193", "JJD00039000777012345678901235", 35)
+        );
         assert!(derived_id("CS48193", "a b", 35).starts_with("OS-"));
     }
 
