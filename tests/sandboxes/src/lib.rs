@@ -3,6 +3,7 @@
 //! implementation of the AWS Lambda Runtime API that runs a compiled function binary the way
 //! Lambda does.
 
+pub mod channeladvisor;
 pub mod cloudsuite;
 pub mod cv3;
 pub mod harness;
