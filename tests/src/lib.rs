@@ -3,6 +3,7 @@
 //! stand-in live in the `orderstatus-sandboxes` crate beside this one.
 
 pub mod bad_input;
+pub mod channeladvisor;
 pub mod cli;
 pub mod cloudsuite;
 pub mod conformance;

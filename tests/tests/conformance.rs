@@ -10,3 +10,7 @@ orderstatus_tests::conformance_tests!(
     speed4trade,
     orderstatus_tests::speed4trade::Speed4TradeScene
 );
+orderstatus_tests::conformance_tests!(
+    channeladvisor,
+    orderstatus_tests::channeladvisor::ChannelAdvisorScene
+);

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::refusal::Refusal;
 use crate::sync::lock;
 
-/// The span of the per-minute limit.
+/// The span of the per-minute limit (a test may shorten it, so as not to wait a minute).
 const WINDOW: Duration = Duration::from_secs(60);
 
 /// What the limits saw since the start (or the last reset).
@@ -32,6 +32,8 @@ pub struct Stats {
 pub(super) struct Limiter {
     in_flight_limit: usize,
     per_minute_limit: u32,
+    /// The span the per-minute limit counts: a minute, unless a test shortened it.
+    window: Duration,
     in_flight: usize,
     /// When each request admitted within the last minute arrived, oldest first.
     admitted: VecDeque<Instant>,
@@ -56,6 +58,7 @@ impl Limiter {
         Self {
             in_flight_limit,
             per_minute_limit,
+            window: WINDOW,
             in_flight: 0,
             admitted: VecDeque::new(),
             stats: Stats::default(),
@@ -65,6 +68,11 @@ impl Limiter {
     pub(super) fn set_limits(&mut self, in_flight_limit: usize, per_minute_limit: u32) {
         self.in_flight_limit = in_flight_limit;
         self.per_minute_limit = per_minute_limit;
+    }
+
+    /// Counts the per-minute limit over `window` instead of a minute.
+    pub(super) fn set_window(&mut self, window: Duration) {
+        self.window = window;
     }
 
     /// New limits and figures; requests in flight stay counted until they end.
@@ -95,15 +103,15 @@ impl Limiter {
         while self
             .admitted
             .front()
-            .is_some_and(|arrived| now.saturating_duration_since(*arrived) >= WINDOW)
+            .is_some_and(|arrived| now.saturating_duration_since(*arrived) >= self.window)
         {
             self.admitted.pop_front();
         }
         if self.admitted.len() >= self.per_minute_limit as usize {
             self.stats.throttled += 1;
             // The oldest request in the window leaves it first, freeing a slot.
-            let wait = self.admitted.front().map_or(WINDOW, |oldest| {
-                (*oldest + WINDOW).saturating_duration_since(now)
+            let wait = self.admitted.front().map_or(self.window, |oldest| {
+                (*oldest + self.window).saturating_duration_since(now)
             });
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             return Err(Refusal::TooManyRequests {

@@ -196,6 +196,12 @@ impl ChannelAdvisorSandbox {
         self.app.set_limits(in_flight, per_minute);
     }
 
+    /// Counts the per-minute limit over `window` instead of a minute, so that a test of its
+    /// 429s need not wait a minute (`Retry-After` then counts in that window too). Until reset.
+    pub fn set_limit_window(&self, window: Duration) {
+        lock_limits(&self.app.limits).set_window(window);
+    }
+
     /// Queues `fault` for the next `fault.times` API calls.
     pub fn inject(&self, fault: Fault) {
         lock(&self.app.ledger).faults.push(fault);
