@@ -58,20 +58,20 @@ def resources_of_type(template: dict, resource_type: str) -> dict[str, dict]:
 def list_with_extra_platform(directory: Path) -> Path:
     document = json.loads(registry.PLATFORMS_FILE.read_text())
     extra = copy.deepcopy(document["platforms"][0])
-    extra.update(name="speed4trade", display_name="Speed4Trade", long_name="Speed4Trade CONNECT",
-                 logical_id="Speed4trade", env_prefix="SPEED4TRADE_", fixtures="tests/fixtures/speed4trade",
-                 demo_function="demo_speed4trade")
-    extra["crate"] = {"package": "orderstatus-speed4trade", "function_binary": "orderstatus-speed4trade"}
-    extra["sandbox"] = dict(extra["sandbox"], binary="speed4trade-sandbox", default_port=8393)
+    extra.update(name="newshop", display_name="New Shop", long_name="New Shop API",
+                 logical_id="Newshop", env_prefix="NEWSHOP_", fixtures="tests/fixtures/newshop",
+                 demo_function="demo_newshop")
+    extra["crate"] = {"package": "orderstatus-newshop", "function_binary": "orderstatus-newshop"}
+    extra["sandbox"] = dict(extra["sandbox"], binary="newshop-sandbox", default_port=8399)
     extra["template"] = {
-        "function_description": "Uploads canonical order-status messages to Speed4Trade.",
+        "function_description": "Uploads canonical order-status messages to New Shop.",
         "parameters": {
-            "Speed4tradeReservedConcurrency": {
+            "NewshopReservedConcurrency": {
                 "Type": "Number", "Default": 0, "MinValue": 0,
-                "Description": "Reserved concurrency of the Speed4Trade function (0: none).",
+                "Description": "Reserved concurrency of the New Shop function (0: none).",
             }
         },
-        "reserved_concurrency_parameter": "Speed4tradeReservedConcurrency",
+        "reserved_concurrency_parameter": "NewshopReservedConcurrency",
     }
     document["platforms"].append(extra)
     path = directory / "platforms.json"
@@ -117,15 +117,15 @@ class GeneratedTemplateTest(unittest.TestCase):
             self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
             template = infra.transform(infra.load_template(output))
         ours = {k.removeprefix("Cv3") for k in template["Resources"] if k.startswith("Cv3")}
-        theirs = {k.removeprefix("Speed4trade") for k in template["Resources"] if k.startswith("Speed4trade")}
+        theirs = {k.removeprefix("Newshop") for k in template["Resources"] if k.startswith("Newshop")}
         self.assertEqual(theirs, ours)
-        function = template["Resources"]["Speed4tradeFunction"]["Properties"]
-        self.assertEqual(function["FunctionName"], {"Fn::Sub": "${AWS::StackName}-speed4trade"})
+        function = template["Resources"]["NewshopFunction"]["Properties"]
+        self.assertEqual(function["FunctionName"], {"Fn::Sub": "${AWS::StackName}-newshop"})
         self.assertEqual(
             function["ReservedConcurrentExecutions"],
-            {"Fn::If": ["Speed4tradeConcurrencyReserved", {"Ref": "Speed4tradeReservedConcurrency"}, {"Ref": "AWS::NoValue"}]},
+            {"Fn::If": ["NewshopConcurrencyReserved", {"Ref": "NewshopReservedConcurrency"}, {"Ref": "AWS::NoValue"}]},
         )
-        self.assertIn("Speed4tradeConcurrencyReserved", template["Conditions"])
+        self.assertIn("NewshopConcurrencyReserved", template["Conditions"])
         self.assertNotIn("ReservedConcurrentExecutions", template["Resources"]["Cv3Function"]["Properties"])
 
     def test_template_builds_the_list_binaries(self):
@@ -274,7 +274,7 @@ class TransformTest(unittest.TestCase):
     def test_every_copy_of_a_function_counts_in_its_share_of_the_limits(self):
         # FUNCTION_COPIES is the trigger's maximum concurrency; a platform with max copies
         # also reserves that concurrency, so scheduled work cannot add a copy.
-        functions = resources_of_type(self.template, "AWS::Serverless::Function")
+        functions = resources_of_type(infra.load_template(), "AWS::Serverless::Function")
         for platform in PLATFORMS:
             function = functions[f"{platform.logical_id}Function"]["Properties"]
             trigger = function["Events"]["Queue"]["Properties"]
