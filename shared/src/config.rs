@@ -285,6 +285,13 @@ impl<S: DeserializeOwned> Account<S> {
     }
 }
 
+/// A URL field of a platform's settings (`#[serde(deserialize_with = "url_field")]`, e.g. a
+/// token endpoint): parsed when the secret is read, its problem named.
+pub fn url_field<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    Url::parse(&text).map_err(|e| serde::de::Error::custom(format!("{text:?} is not a URL ({e})")))
+}
+
 /// `https://` only; `http://` on a loopback host when local development allows it.
 pub fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<Url, String> {
     let url = Url::parse(text).map_err(|e| format!("{text:?} is not a URL ({e})"))?;

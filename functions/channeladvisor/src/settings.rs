@@ -12,9 +12,9 @@
 
 use std::collections::BTreeMap;
 
-use orderstatus::config::{SecretString, check_base_url};
+use orderstatus::config::{SecretString, check_base_url, url_field};
 use orderstatus::oauth2::{Grant, TokenRequest};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use url::Url;
 
 /// ChannelAdvisor's per-profile limit.
@@ -28,7 +28,7 @@ pub const FALLBACK_REASON: &str = "Other";
 #[serde(deny_unknown_fields)]
 pub struct ChannelAdvisorSettings {
     /// The OAuth2 token endpoint (`https://api.channeladvisor.com/oauth2/token`).
-    #[serde(deserialize_with = "url")]
+    #[serde(deserialize_with = "url_field")]
     pub token_url: Url,
     /// The developer application's id (the client id).
     pub application_id: String,
@@ -45,11 +45,6 @@ pub struct ChannelAdvisorSettings {
     /// The profile's limit, all copies of the function together.
     #[serde(default = "default_requests_per_minute")]
     pub requests_per_minute: u32,
-}
-
-fn url<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    Url::parse(&text).map_err(|e| serde::de::Error::custom(format!("{text:?} is not a URL ({e})")))
 }
 
 fn default_requests_per_minute() -> u32 {

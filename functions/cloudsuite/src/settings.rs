@@ -13,10 +13,10 @@
 
 use std::collections::BTreeMap;
 
-use orderstatus::config::{SecretString, check_base_url};
+use orderstatus::config::{SecretString, check_base_url, url_field};
 use orderstatus::message::OrderStatus;
 use orderstatus::oauth2::{Grant, TokenRequest};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use url::Url;
 
 /// The statuses CloudSuite has no field for, shown to the customer on the order's custom
@@ -32,7 +32,7 @@ pub const TIMELINE_STATUSES: [OrderStatus; 4] = [
 #[serde(deny_unknown_fields)]
 pub struct CloudSuiteSettings {
     /// The OpenID Connect token endpoint (LIVE or TEST realm).
-    #[serde(deserialize_with = "url")]
+    #[serde(deserialize_with = "url_field")]
     pub token_url: Url,
     /// The user name CloudSuite supplied.
     pub client_id: String,
@@ -70,11 +70,6 @@ pub enum DesadvFormat {
     Xml,
     /// The same tree as JSON.
     Json,
-}
-
-fn url<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    Url::parse(&text).map_err(|e| serde::de::Error::custom(format!("{text:?} is not a URL ({e})")))
 }
 
 fn default_scope() -> String {

@@ -112,6 +112,56 @@ impl<K: FaultKind> FaultQueue<K> {
     }
 }
 
+/// A call a sandbox records, given its HTTP status once answered.
+pub trait RecordedCall: Clone {
+    fn set_status(&mut self, status: u16);
+}
+
+/// A call's place in a [`CallLog`], valid across clears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallTicket(u64);
+
+/// The record of a sandbox's API calls: each is written when it arrives (so the list is in
+/// arrival order even when answers overtake each other) and given its status when answered.
+#[derive(Debug)]
+pub struct CallLog<C> {
+    received: Vec<(CallTicket, C)>,
+    /// Never reset: a call still in flight across a clear must not answer for a later one.
+    issued: u64,
+}
+
+impl<C> Default for CallLog<C> {
+    fn default() -> Self {
+        Self {
+            received: Vec::new(),
+            issued: 0,
+        }
+    }
+}
+
+impl<C: RecordedCall> CallLog<C> {
+    pub fn arrived(&mut self, call: C) -> CallTicket {
+        self.issued += 1;
+        let ticket = CallTicket(self.issued);
+        self.received.push((ticket, call));
+        ticket
+    }
+
+    pub fn answered(&mut self, ticket: CallTicket, status: u16) {
+        if let Some((_, call)) = self.received.iter_mut().rev().find(|(t, _)| *t == ticket) {
+            call.set_status(status);
+        }
+    }
+
+    pub fn all(&self) -> Vec<C> {
+        self.received.iter().map(|(_, call)| call.clone()).collect()
+    }
+
+    pub fn clear(&mut self) {
+        self.received.clear();
+    }
+}
+
 /// The answers of faults every platform has.
 pub mod answers {
     use axum::http::{HeaderValue, StatusCode, header};

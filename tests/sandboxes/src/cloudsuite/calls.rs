@@ -1,5 +1,4 @@
-//! The record of API calls: each is written when it arrives (so the list is in arrival order
-//! even when answers overtake each other) and given its status when it is answered.
+//! The API calls as the sandbox records them (in the harness's [`CallLog`](crate::harness::CallLog)).
 
 use serde::{Deserialize, Serialize};
 
@@ -18,36 +17,11 @@ pub struct ReceivedCall {
     pub status: u16,
 }
 
-/// A call's place in the record, valid across resets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct CallTicket(u64);
+/// The sandbox's record of its calls.
+pub(super) type Calls = crate::harness::CallLog<ReceivedCall>;
 
-#[derive(Debug, Default)]
-pub(super) struct Calls {
-    received: Vec<(CallTicket, ReceivedCall)>,
-    /// Never reset: a call still in flight across a reset must not answer for a later one.
-    issued: u64,
-}
-
-impl Calls {
-    pub(super) fn arrived(&mut self, call: ReceivedCall) -> CallTicket {
-        self.issued += 1;
-        let ticket = CallTicket(self.issued);
-        self.received.push((ticket, call));
-        ticket
-    }
-
-    pub(super) fn answered(&mut self, ticket: CallTicket, status: u16) {
-        if let Some((_, call)) = self.received.iter_mut().rev().find(|(t, _)| *t == ticket) {
-            call.status = status;
-        }
-    }
-
-    pub(super) fn all(&self) -> Vec<ReceivedCall> {
-        self.received.iter().map(|(_, call)| call.clone()).collect()
-    }
-
-    pub(super) fn clear(&mut self) {
-        self.received.clear();
+impl crate::harness::RecordedCall for ReceivedCall {
+    fn set_status(&mut self, status: u16) {
+        self.status = status;
     }
 }
