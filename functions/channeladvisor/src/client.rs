@@ -89,10 +89,14 @@ impl ChannelAdvisor {
 }
 
 fn auth_advice(account: &Account<ChannelAdvisorSettings>, detail: &str) -> String {
+    let profile = match &account.settings.profile_id {
+        Some(profile) => format!("profile {profile}"),
+        None => "the profile".to_owned(),
+    };
     format!(
         "ChannelAdvisor refused the access token ({detail}) even after renewing it: check \
          application_id, shared_secret and refresh_token in the secret of account {:?}, and that \
-         the profile still grants the application access",
+         {profile} still grants the application access",
         account.name
     )
 }

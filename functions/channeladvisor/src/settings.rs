@@ -39,7 +39,7 @@ pub struct ChannelAdvisorSettings {
     /// Reason codes per canonical `reason` (compared without case), with `default`.
     #[serde(default)]
     pub cancel_reasons: BTreeMap<String, String>,
-    /// The account's profile, for logs.
+    /// The account's profile, named in the errors that ask to check its access.
     #[serde(default)]
     pub profile_id: Option<String>,
     /// The profile's limit, all copies of the function together.
