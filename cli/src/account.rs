@@ -46,9 +46,11 @@ pub async fn load<P: Platform>(
             limits::<P>(),
             settings.allow_insecure_http()?,
         )?;
-        P::check_settings(&account.settings).map_err(|problem| ConfigError::BadSecret {
-            secret: source,
-            problem,
+        orderstatus::platform::check_account::<P>(&account).map_err(|problem| {
+            ConfigError::BadSecret {
+                secret: source,
+                problem,
+            }
         })?;
         return Ok(Arc::new(account));
     }
@@ -59,7 +61,7 @@ pub async fn load<P: Platform>(
         P::NAME,
         &env,
         limits::<P>(),
-        P::check_settings,
+        orderstatus::platform::check_account::<P>,
     );
     store.get(&args.account).await.map_err(|error| match error {
         ConfigError::UnknownAccount { .. } => {

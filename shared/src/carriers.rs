@@ -116,6 +116,19 @@ impl CarrierNames {
         }
     }
 
+    /// The first code the account's table gives that is not one of `known` (the names the
+    /// platform reads): the carrier's entry and the code's name.
+    pub fn unknown_code(&self, known: &[&str]) -> Option<(&str, &str)> {
+        let mut entries: Vec<_> = self.codes.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries.into_iter().find_map(|(carrier, codes)| {
+            codes
+                .names()
+                .find(|name| !known.contains(name))
+                .map(|name| (carrier.as_str(), name))
+        })
+    }
+
     /// The account's codes for a carrier, by its normalised name.
     pub fn codes(&self, normalised: &str) -> Option<&CarrierCodes> {
         self.codes.get(&squash(normalised))
@@ -197,6 +210,12 @@ mod tests {
         let wrong =
             serde_json::from_str::<HashMap<String, CarrierSetting>>(r#"{"x": {"code": 1}}"#);
         assert!(wrong.unwrap_err().to_string().contains("expected a string"));
+        assert_eq!(names.unknown_code(&["identifier", "external_id"]), None);
+        assert_eq!(
+            names.unknown_code(&["carrier", "class"]),
+            Some(("dhl", "external_id"))
+        );
+        assert_eq!(names.unknown_code(&[]), Some(("dhl", "external_id")));
         let number = serde_json::from_str::<HashMap<String, CarrierSetting>>(r#"{"x": 1}"#);
         assert!(number.unwrap_err().to_string().contains("carrier name"));
     }

@@ -327,7 +327,7 @@ pub struct AccountStore<S> {
     prefix: String,
     limits: BatchLimits,
     allow_insecure_http: bool,
-    check: fn(&S) -> Result<(), String>,
+    check: fn(&Account<S>) -> Result<(), String>,
     accounts: Mutex<HashMap<String, AccountCell<S>>>,
 }
 
@@ -337,7 +337,7 @@ impl<S: DeserializeOwned + Send + Sync> AccountStore<S> {
         platform: PlatformName,
         env: &SecretsEnv,
         limits: BatchLimits,
-        check: fn(&S) -> Result<(), String>,
+        check: fn(&Account<S>) -> Result<(), String>,
     ) -> Self {
         Self {
             client,
@@ -401,7 +401,7 @@ impl<S: DeserializeOwned + Send + Sync> AccountStore<S> {
             self.limits,
             self.allow_insecure_http,
         )?;
-        (self.check)(&parsed.settings).map_err(|problem| ConfigError::BadSecret {
+        (self.check)(&parsed).map_err(|problem| ConfigError::BadSecret {
             secret: secret.clone(),
             problem,
         })?;

@@ -185,6 +185,22 @@ impl UnitResult {
     }
 }
 
+/// Checks an account once, when its secret is loaded: its carrier codes are ones the platform
+/// reads (a misspelt code would be ignored silently), then the platform's own settings.
+pub fn check_account<P: Platform>(account: &Account<P::Settings>) -> Result<(), String> {
+    if let Some((carrier, code)) = account.carriers.unknown_code(P::CARRIER_CODES) {
+        let reads = match P::CARRIER_CODES {
+            [] => "no codes, only a spelling to upload (\"carrier\": \"NAME\")".to_owned(),
+            codes => codes.join(", "),
+        };
+        return Err(format!(
+            "carriers: the entry for {carrier:?} gives {code:?}, which {} does not read (it reads {reads})",
+            P::NAME.as_str()
+        ));
+    }
+    P::check_settings(&account.settings)
+}
+
 /// What stands in for a credential in rendered requests.
 pub const REDACTED: &str = "[redacted]";
 
@@ -262,6 +278,11 @@ pub trait Platform: Send + Sync + 'static {
     fn check_settings(_settings: &Self::Settings) -> Result<(), String> {
         Ok(())
     }
+
+    /// The code names an account's `carriers` entry may give for a carrier (Speed4Trade's
+    /// `identifier` and `external_id`, ChannelAdvisor's `carrier` and `class`); a platform that
+    /// reads none takes only spellings.
+    const CARRIER_CODES: &'static [&'static str] = &[];
 
     /// Maps one validated message to its units.
     fn map(

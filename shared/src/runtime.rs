@@ -47,7 +47,7 @@ pub fn build_handler<P: Platform>(
             P::NAME,
             &env.secrets,
             limits,
-            P::check_settings,
+            crate::platform::check_account::<P>,
         ),
         ledger: Ledger::new(clients.dynamodb.clone(), &env.ledger_table, env.retention),
         dead_letters: DeadLetterQueue::new(

@@ -119,6 +119,8 @@ impl Platform for ChannelAdvisor {
         per_minute_scope: LimitScope::Account,
     };
 
+    const CARRIER_CODES: &'static [&'static str] = &["carrier", "class"];
+
     fn check_settings(settings: &ChannelAdvisorSettings) -> Result<(), String> {
         settings::check(settings)
     }

@@ -215,3 +215,29 @@ fn ids_must_be_odata_keys() {
     let error = map("canceled", json!({"lines": lines})).unwrap_err();
     assert!(error.starts_with("lines[0].line_id:"), "{error}");
 }
+
+#[test]
+fn a_carrier_code_channeladvisor_does_not_read_is_refused_when_the_secret_loads() {
+    let secret = json!({
+        "base_url": "https://api.channeladvisor.com", "token_url": "https://api.channeladvisor.com/oauth2/token",
+        "application_id": "app", "shared_secret": "secret", "refresh_token": "refresh",
+        "carriers": {"UPS": {"carrier": "UPS", "clas": "GROUND"}}
+    });
+    let account = Account::<ChannelAdvisorSettings>::from_json(
+        "default",
+        "test",
+        &secret.to_string(),
+        BatchLimits::of::<ChannelAdvisor>(),
+        false,
+    )
+    .unwrap();
+    let problem = orderstatus::platform::check_account::<ChannelAdvisor>(&account).unwrap_err();
+    assert!(
+        problem.contains("\"clas\"") && problem.contains("carrier, class"),
+        "{problem}"
+    );
+    assert_eq!(
+        orderstatus::platform::check_account::<ChannelAdvisor>(&self::account()),
+        Ok(())
+    );
+}

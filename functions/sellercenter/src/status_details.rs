@@ -31,7 +31,7 @@ use serde_json::{Value, json};
 use crate::SellerCenter;
 use crate::item_status::ItemStatus;
 use crate::request::timestamp_text;
-use crate::settings::{self, SellerCenterSettings};
+use crate::settings::SellerCenterSettings;
 use crate::signature::{SIGNATURE, verify};
 
 /// The one action this endpoint serves.
@@ -91,7 +91,7 @@ impl StatusDetailsEndpoint {
                 PlatformName::Sellercenter,
                 env,
                 limits,
-                settings::check,
+                orderstatus::platform::check_account::<SellerCenter>,
             ),
             window,
         }

@@ -167,6 +167,8 @@ impl Platform for Speed4Trade {
     const DEFAULT_BATCH_SIZE: usize = 100;
     const MAX_BATCH_SIZE: usize = 1000;
 
+    const CARRIER_CODES: &'static [&'static str] = &["identifier", "external_id"];
+
     fn check_settings(settings: &Speed4TradeSettings) -> Result<(), String> {
         settings::check(settings)
     }
