@@ -2,7 +2,6 @@
 //! holding the test orders (`tests/fixtures/channeladvisor/orders.json`) with its token endpoint
 //! and request limits, and the account secret pointing at it.
 
-use std::path::Path;
 use std::time::Duration;
 
 use orderstatus::worker::WorkerSummary;
@@ -11,6 +10,7 @@ use orderstatus_sandboxes::channeladvisor::{
 };
 use serde_json::{Value, json};
 
+use crate::json::{fixture, with_fields};
 use crate::stack::TestStack;
 
 /// The shared secret and refresh token the token endpoint checks and the secret holds; tests
@@ -25,9 +25,7 @@ pub struct ChannelAdvisorScene {
 
 /// The test orders, as the sandbox starts with them.
 pub fn test_orders() -> Vec<Order> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/channeladvisor/orders.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).expect("orders.json")
+    fixture("channeladvisor/orders.json")
 }
 
 impl ChannelAdvisorScene {
@@ -54,7 +52,7 @@ impl ChannelAdvisorScene {
         for order in test_orders() {
             sandbox.add_order(order);
         }
-        let mut secret = json!({
+        let secret = json!({
             "base_url": sandbox.base_url(), "token_url": sandbox.token_url(),
             "application_id": config.application_id, "shared_secret": SHARED_SECRET,
             "refresh_token": REFRESH_TOKEN,
@@ -62,9 +60,7 @@ impl ChannelAdvisorScene {
             "cancel_reasons": {"out of stock": "ItemNotAvailable", "default": "BuyerCancelled"},
             "time_zone": "America/New_York"
         });
-        for (name, value) in extra.as_object().expect("an object") {
-            secret[name] = value.clone();
-        }
+        let secret = with_fields(secret, &extra);
         stack.put_secret("channeladvisor", "default", &secret).await;
         ChannelAdvisorScene { stack, sandbox }
     }
@@ -90,14 +86,11 @@ impl ChannelAdvisorScene {
 
 /// A message about order `id` with `status`; `extra` fields are merged in.
 pub fn message(id: u64, status: &str, extra: Value) -> String {
-    let mut message = json!({
+    let message = json!({
         "version": 1, "platform": "channeladvisor", "order": {"id": id.to_string()},
         "status": status, "occurred_at": "2024-05-01T10:00:00-04:00"
     });
-    for (name, value) in extra.as_object().expect("an object") {
-        message[name] = value.clone();
-    }
-    message.to_string()
+    with_fields(message, &extra).to_string()
 }
 
 /// A shipped package `id` with its tracking number and `(sku, quantity)` lines.

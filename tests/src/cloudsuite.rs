@@ -2,7 +2,6 @@
 //! seed's orders (`tests/fixtures/cloudsuite/orders.json`), and the account secret pointing at
 //! it and at its token endpoint.
 
-use std::path::Path;
 use std::time::Duration;
 
 use orderstatus::worker::WorkerSummary;
@@ -11,6 +10,7 @@ use orderstatus_sandboxes::cloudsuite::{
 };
 use serde_json::{Value, json};
 
+use crate::json::{fixture, with_fields};
 use crate::stack::TestStack;
 
 /// The client secret the token endpoint checks and the account secret holds; tests look for
@@ -24,9 +24,7 @@ pub struct CloudSuiteScene {
 
 /// The seed's orders, as the sandbox starts with them.
 pub fn seed_orders() -> Vec<Order> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cloudsuite/orders.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).expect("orders.json")
+    fixture("cloudsuite/orders.json")
 }
 
 impl CloudSuiteScene {
@@ -56,19 +54,13 @@ impl CloudSuiteScene {
         for order in seed_orders() {
             sandbox.add_order(order);
         }
-        let mut secret = json!({
+        let secret = json!({
             "base_url": sandbox.base_url(), "token_url": sandbox.token_url(),
             "client_id": config.client_id, "client_secret": CLIENT_SECRET,
             "shop": config.shop, "user": config.user, "webshop": "1", "desadv": true,
             "time_zone": "Europe/Amsterdam", "timeline": {"returned": "Retour ontvangen"}
         });
-        for (name, value) in extra.as_object().expect("an object") {
-            if value.is_null() {
-                secret.as_object_mut().unwrap().remove(name);
-            } else {
-                secret[name] = value.clone();
-            }
-        }
+        let secret = with_fields(secret, &extra);
         stack.put_secret("cloudsuite", "default", &secret).await;
         CloudSuiteScene { stack, sandbox }
     }
@@ -104,14 +96,11 @@ impl CloudSuiteScene {
 /// A message about `order` (`{"id": …}` or `{"reference": …}`) with `status` at `sequence`;
 /// `extra` fields are merged in (packages, reason, …).
 pub fn message(order: Value, status: &str, sequence: u64, extra: Value) -> String {
-    let mut message = json!({
+    let message = json!({
         "version": 1, "platform": "cloudsuite", "order": order, "status": status,
         "occurred_at": "2024-10-23T09:00:00+02:00", "sequence": sequence
     });
-    for (name, value) in extra.as_object().expect("an object") {
-        message[name] = value.clone();
-    }
-    message.to_string()
+    with_fields(message, &extra).to_string()
 }
 
 /// A shipped package `id` holding `lines` of `(erp line number, sku, quantity)`.

@@ -9,6 +9,7 @@ pub mod cloudsuite;
 pub mod conformance;
 pub mod cv3;
 pub mod fake;
+pub mod json;
 pub mod lambda;
 pub mod moto;
 pub mod sellercenter;

@@ -7,6 +7,7 @@ use orderstatus::worker::WorkerSummary;
 use orderstatus_sandboxes::sellercenter::{ReceivedCall, SellerCenterConfig, SellerCenterSandbox};
 use serde_json::{Value, json};
 
+use crate::json::with_fields;
 use crate::stack::TestStack;
 
 /// The key the sandbox checks and the secret holds; tests look for it in logs and letters.
@@ -32,11 +33,9 @@ impl SellerCenterScene {
         let sandbox = SellerCenterSandbox::start(config)
             .await
             .expect("start Seller Center sandbox");
-        let mut secret = json!({"base_url": sandbox.base_url(), "api_key": API_KEY,
+        let secret = json!({"base_url": sandbox.base_url(), "api_key": API_KEY,
                                 "time_zone": "Africa/Lagos"});
-        for (name, value) in extra.as_object().expect("an object") {
-            secret[name] = value.clone();
-        }
+        let secret = with_fields(secret, &extra);
         stack.put_secret("sellercenter", "default", &secret).await;
         SellerCenterScene { stack, sandbox }
     }

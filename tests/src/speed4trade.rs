@@ -9,6 +9,7 @@ use orderstatus_sandboxes::speed4trade::{
 };
 use serde_json::{Value, json};
 
+use crate::json::with_fields;
 use crate::stack::TestStack;
 
 /// The password the sandbox checks and the secret holds; tests look for it in logs and letters.
@@ -36,14 +37,12 @@ impl Speed4TradeScene {
         let sandbox = Speed4TradeSandbox::start(config.clone())
             .await
             .expect("start Speed4Trade sandbox");
-        let mut secret = json!({"base_url": sandbox.base_url(), "username": USERNAME,
+        let secret = json!({"base_url": sandbox.base_url(), "username": USERNAME,
                                 "password": PASSWORD, "mandator_id": 1,
                                 "soap_namespace": config.soap_namespace,
                                 "carriers": {"DHL": {"identifier": "DHL", "external_id": "dhl_ext"}},
                                 "time_zone": "Europe/Berlin"});
-        for (name, value) in extra.as_object().expect("an object") {
-            secret[name] = value.clone();
-        }
+        let secret = with_fields(secret, &extra);
         stack.put_secret("speed4trade", "default", &secret).await;
         Speed4TradeScene { stack, sandbox }
     }
@@ -84,14 +83,11 @@ pub fn key(number: &str) -> String {
 
 /// Order `T2-<number>` set to `status` at `occurred_at` (`extra` fields on top).
 pub fn message(number: &str, status: &str, occurred_at: &str, extra: Value) -> String {
-    let mut message = json!({"version": 1, "platform": "speed4trade",
+    let message = json!({"version": 1, "platform": "speed4trade",
         "id": format!("erp-T2-{number}-{status}"),
         "order": {"id": number, "number_prefix": "T2-"},
         "status": status, "occurred_at": occurred_at});
-    for (name, value) in extra.as_object().expect("an object") {
-        message[name] = value.clone();
-    }
-    message.to_string()
+    with_fields(message, &extra).to_string()
 }
 
 /// Order `T2-<number>` shipped with one DHL package.
