@@ -86,16 +86,8 @@ pub async fn the_seed_uploads_once_at_two_writes_a_target<S: ConformanceScene>()
     assert!(all_done(&first), "{:?}", first.messages);
     assert!(scene.applied() > 0, "the sandbox applied nothing");
     let targets = scene.stack().ledger_count().await;
-    let writes = |stack: &TestStack| {
-        stack
-            .dynamodb_requests
-            .snapshot()
-            .get("UpdateItem")
-            .copied()
-            .unwrap_or(0)
-    };
     assert_eq!(
-        writes(scene.stack()),
+        scene.stack().ledger_writes(),
         2 * targets,
         "a claim and a commit per target"
     );
@@ -114,7 +106,7 @@ pub async fn the_seed_uploads_once_at_two_writes_a_target<S: ConformanceScene>()
     );
     assert_eq!(scene.applied(), applied, "a redelivery uploads nothing");
     assert!(
-        writes(scene.stack()) <= targets,
+        scene.stack().ledger_writes() <= targets,
         "at most one write per target for a duplicate"
     );
     assert_eq!(scene.stack().depth(&scene.stack().queue_url).await, 0);

@@ -240,6 +240,15 @@ impl TestStack {
         .sum()
     }
 
+    /// Ledger writes (`UpdateItem` requests) since the counter was last reset.
+    pub fn ledger_writes(&self) -> usize {
+        self.dynamodb_requests
+            .snapshot()
+            .get("UpdateItem")
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// How many items the ledger table holds (a consistent count, all pages).
     pub async fn ledger_count(&self) -> usize {
         let mut count = 0;
@@ -403,4 +412,20 @@ async fn queue_arn(client: &aws_sdk_sqs::Client, url: &str) -> String {
         .and_then(|a| a.get(&QueueAttributeName::QueueArn))
         .cloned()
         .unwrap_or_default()
+}
+
+/// Each message's outcome, in the order the worker reports them.
+pub fn outcome_names(summary: &WorkerSummary) -> Vec<&'static str> {
+    summary.messages.iter().map(|m| m.outcome.name()).collect()
+}
+
+/// Each message's (order, outcome), sorted: for batches whose order of reports may vary.
+pub fn outcomes_by_order(summary: &WorkerSummary) -> Vec<(String, &'static str)> {
+    let mut by_order: Vec<(String, &'static str)> = summary
+        .messages
+        .iter()
+        .map(|m| (m.order_id.clone().unwrap_or_default(), m.outcome.name()))
+        .collect();
+    by_order.sort();
+    by_order
 }

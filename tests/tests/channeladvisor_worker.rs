@@ -16,23 +16,10 @@ use orderstatus_sandboxes::channeladvisor::{
 use orderstatus_tests::channeladvisor::{
     ChannelAdvisorScene, REFRESH_TOKEN, SHARED_SECRET, message, package,
 };
+use orderstatus_tests::stack::{outcome_names, outcomes_by_order};
 use serde_json::json;
 
 const VISIBILITY: Duration = Duration::from_secs(1);
-
-fn outcomes(summary: &orderstatus::worker::WorkerSummary) -> Vec<&'static str> {
-    summary.messages.iter().map(|m| m.outcome.name()).collect()
-}
-
-fn writes(scene: &ChannelAdvisorScene) -> usize {
-    scene
-        .stack
-        .dynamodb_requests
-        .snapshot()
-        .get("UpdateItem")
-        .copied()
-        .unwrap_or(0)
-}
 
 /// `count` unshipped orders from `first`, one item each.
 fn add_orders(scene: &ChannelAdvisorScene, first: u64, count: u64) {
@@ -65,8 +52,8 @@ async fn a_shipment_ships_once_and_one_more_package_ships_only_that_one() {
     );
     scene.stack.send(std::slice::from_ref(&first)).await;
     scene.stack.dynamodb_requests.reset();
-    assert_eq!(outcomes(&scene.work(10).await), vec!["uploaded"]);
-    assert_eq!(writes(&scene), 2, "a claim and a commit");
+    assert_eq!(outcome_names(&scene.work(10).await), vec!["uploaded"]);
+    assert_eq!(scene.stack.ledger_writes(), 2, "a claim and a commit");
     assert_eq!(scene.sandbox.calls().len(), 1, "one Ship, nothing else");
 
     let both = message(
@@ -76,7 +63,7 @@ async fn a_shipment_ships_once_and_one_more_package_ships_only_that_one() {
                             package("P2", "UPS", "1Z2", &[("SKU-BLUE", 2)])]}),
     );
     scene.stack.send(std::slice::from_ref(&both)).await;
-    assert_eq!(outcomes(&scene.work(10).await), vec!["uploaded"]);
+    assert_eq!(outcome_names(&scene.work(10).await), vec!["uploaded"]);
     let order = scene.sandbox.order(700001).unwrap();
     let ids: Vec<_> = order
         .fulfillments
@@ -89,7 +76,7 @@ async fn a_shipment_ships_once_and_one_more_package_ships_only_that_one() {
     // Redelivered: nothing is sent.
     let before = scene.sandbox.calls().len();
     scene.stack.send(&[both]).await;
-    assert_eq!(outcomes(&scene.work(10).await), vec!["duplicate"]);
+    assert_eq!(outcome_names(&scene.work(10).await), vec!["duplicate"]);
     assert_eq!(scene.sandbox.calls().len(), before);
 }
 
@@ -112,14 +99,8 @@ async fn an_invalid_carrier_rejects_only_its_message_with_channeladvisors_words(
     ];
     scene.stack.send(&messages).await;
     let summary = scene.work(10).await;
-    let mut by_order: Vec<(String, &str)> = summary
-        .messages
-        .iter()
-        .map(|m| (m.order_id.clone().unwrap(), m.outcome.name()))
-        .collect();
-    by_order.sort();
     assert_eq!(
-        by_order,
+        outcomes_by_order(&summary),
         vec![
             ("700001".to_owned(), "rejected"),
             ("700002".to_owned(), "uploaded"),
@@ -240,7 +221,7 @@ async fn a_revoked_refresh_token_is_auth_saying_so() {
         .send(&[message(700002, "acknowledged", json!({}))])
         .await;
     let summary = scene.work(10).await;
-    assert_eq!(outcomes(&summary), vec!["rejected"]);
+    assert_eq!(outcome_names(&summary), vec!["rejected"]);
     let letters = scene.stack.dead_letter_attributes().await;
     assert_eq!(letters[0].reason, "auth");
     assert!(
@@ -344,7 +325,7 @@ async fn item_cancelations_adjust_only_their_items() {
         .stack
         .send(&[message(700003, "canceled", json!({"lines": lines}))])
         .await;
-    assert_eq!(outcomes(&scene.work(10).await), vec!["uploaded"]);
+    assert_eq!(outcome_names(&scene.work(10).await), vec!["uploaded"]);
     let order = scene.sandbox.order(700003).unwrap();
     let canceled: Vec<bool> = order.items.iter().map(|i| i.canceled).collect();
     assert_eq!(canceled, vec![true, false]);

@@ -10,23 +10,10 @@ use orderstatus_cloudsuite::CloudSuite;
 use orderstatus_cloudsuite::settings::CloudSuiteSettings;
 use orderstatus_sandboxes::cloudsuite::{CloudSuiteConfig, Fault, FaultKind, Order, OrderLine};
 use orderstatus_tests::cloudsuite::{CloudSuiteScene, message, package};
+use orderstatus_tests::stack::{outcome_names, outcomes_by_order};
 use serde_json::json;
 
 const VISIBILITY: Duration = Duration::from_secs(1);
-
-fn outcomes(summary: &orderstatus::worker::WorkerSummary) -> Vec<&'static str> {
-    summary.messages.iter().map(|m| m.outcome.name()).collect()
-}
-
-fn writes(scene: &CloudSuiteScene) -> usize {
-    scene
-        .stack
-        .dynamodb_requests
-        .snapshot()
-        .get("UpdateItem")
-        .copied()
-        .unwrap_or(0)
-}
 
 #[tokio::test]
 async fn the_seed_flow_sets_processing_and_the_erp_number_then_delivers_each_package_once() {
@@ -41,7 +28,7 @@ async fn the_seed_flow_sets_processing_and_the_erp_number_then_delivers_each_pac
     scene.stack.dynamodb_requests.reset();
     let summary = scene.work(10).await;
     assert_eq!(
-        outcomes(&summary),
+        outcome_names(&summary),
         vec!["uploaded", "uploaded"],
         "{summary:?}"
     );
@@ -61,7 +48,7 @@ async fn the_seed_flow_sets_processing_and_the_erp_number_then_delivers_each_pac
             ("POST".to_owned(), "/proxy/des_adv_xml/delivery/".to_owned()),
         ]
     );
-    assert_eq!(writes(&scene), 4);
+    assert_eq!(scene.stack.ledger_writes(), 4);
     let order = scene.sandbox.order(12345).unwrap();
     assert_eq!(order.erp_order_number.as_deref(), Some("ERP-124578"));
     assert_eq!(order.state, "processing");
@@ -77,7 +64,7 @@ async fn the_seed_flow_sets_processing_and_the_erp_number_then_delivers_each_pac
     );
     scene.stack.send(std::slice::from_ref(&full)).await;
     let summary = scene.work(10).await;
-    assert_eq!(outcomes(&summary), vec!["uploaded"], "{summary:?}");
+    assert_eq!(outcome_names(&summary), vec!["uploaded"], "{summary:?}");
     let deliveries = scene.sandbox.deliveries();
     let numbers: Vec<&str> = deliveries
         .iter()
@@ -92,7 +79,7 @@ async fn the_seed_flow_sets_processing_and_the_erp_number_then_delivers_each_pac
     let before = scene.sandbox.calls().len();
     scene.stack.send(&[full]).await;
     let summary = scene.work(10).await;
-    assert_eq!(outcomes(&summary), vec!["duplicate"], "{summary:?}");
+    assert_eq!(outcome_names(&summary), vec!["duplicate"], "{summary:?}");
     assert_eq!(scene.sandbox.calls().len(), before);
     assert_eq!(scene.sandbox.deliveries().len(), 2);
 }
@@ -108,7 +95,7 @@ async fn a_desadv_the_platform_already_has_counts_as_applied() {
         json!({"packages": [package("P1", "T1", &[(10, "124_STUK", 1.0)])]}),
     );
     scene.stack.send(std::slice::from_ref(&shipped)).await;
-    assert_eq!(outcomes(&scene.work(10).await), vec!["uploaded"]);
+    assert_eq!(outcome_names(&scene.work(10).await), vec!["uploaded"]);
     let other_account_ledger = CloudSuiteScene::new(VISIBILITY).await;
     // Same sandbox state, fresh ledger: point the second stack's secret at the first sandbox.
     let secret = json!({
@@ -122,7 +109,7 @@ async fn a_desadv_the_platform_already_has_counts_as_applied() {
         .await;
     other_account_ledger.stack.send(&[shipped]).await;
     let summary = other_account_ledger.work(10).await;
-    assert_eq!(outcomes(&summary), vec!["duplicate"], "{summary:?}");
+    assert_eq!(outcome_names(&summary), vec!["duplicate"], "{summary:?}");
     assert_eq!(scene.sandbox.deliveries().len(), 1);
 }
 
@@ -137,14 +124,8 @@ async fn a_refusal_rejects_only_its_message_with_the_platforms_words() {
     ];
     scene.stack.send(&messages).await;
     let summary = scene.work(10).await;
-    let mut by_order: Vec<(String, &str)> = summary
-        .messages
-        .iter()
-        .map(|m| (m.order_id.clone().unwrap(), m.outcome.name()))
-        .collect();
-    by_order.sort();
     assert_eq!(
-        by_order,
+        outcomes_by_order(&summary),
         vec![
             ("12346".to_owned(), "uploaded"),
             ("12347".to_owned(), "uploaded"),
@@ -209,7 +190,7 @@ async fn a_reference_finds_one_order_or_says_why_not() {
     // With webshop 2, CS48195 is order 22001.
     let scene = CloudSuiteScene::with_secret(VISIBILITY, json!({"webshop": "2"})).await;
     scene.stack.send(&messages[..1]).await;
-    assert_eq!(outcomes(&scene.work(10).await), vec!["uploaded"]);
+    assert_eq!(outcome_names(&scene.work(10).await), vec!["uploaded"]);
     assert_eq!(scene.sandbox.order(22001).unwrap().state, "processing");
     assert_eq!(scene.sandbox.order(12347).unwrap().state, "confirmed");
     let lookup = &scene.calls_to("GET", "/api/order/")[0];
@@ -355,7 +336,7 @@ async fn throttling_and_server_errors_are_retried_within_the_invocation() {
         .send(&[message(json!({"id": "12346"}), "delivered", 1, json!({}))])
         .await;
     let summary = scene.work(10).await;
-    assert_eq!(outcomes(&summary), vec!["uploaded"], "{summary:?}");
+    assert_eq!(outcome_names(&summary), vec!["uploaded"], "{summary:?}");
     let statuses: Vec<u16> = scene.sandbox.calls().iter().map(|c| c.status).collect();
     assert_eq!(statuses, vec![429, 500, 401, 200]);
     // The 401 cost one token renewal, not the message.
@@ -378,7 +359,7 @@ async fn timeline_statuses_and_json_desadv_reach_the_platform() {
     scene.stack.send(&messages).await;
     let summary = scene.work(10).await;
     assert_eq!(
-        outcomes(&summary),
+        outcome_names(&summary),
         vec!["uploaded", "not_applicable", "uploaded"],
         "{summary:?}"
     );
