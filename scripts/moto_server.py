@@ -7,6 +7,9 @@ without a lock, so under concurrent requests both can pass. The upload ledger's 
 serialises DynamoDB requests to give the tests the semantics of the real service. Other
 services (SQS long polls in particular) stay concurrent.
 
+It also counts the DynamoDB requests it serves, for figures such as the soak run's requests
+per message: `GET /orderstatus/dynamodb-requests` answers the count as plain text.
+
 Usage: python scripts/moto_server.py [-H HOST] [-p PORT]
 """
 
@@ -19,6 +22,7 @@ from moto import server
 from werkzeug.serving import run_simple
 
 DYNAMODB_TARGET_PREFIX = "DynamoDB_"
+COUNT_PATH = "/orderstatus/dynamodb-requests"
 
 
 class SerialDynamoDB:
@@ -27,11 +31,16 @@ class SerialDynamoDB:
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
+        self.requests = 0
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == COUNT_PATH:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [str(self.requests).encode()]
         if not environ.get("HTTP_X_AMZ_TARGET", "").startswith(DYNAMODB_TARGET_PREFIX):
             return self.app(environ, start_response)
         with self.lock:
+            self.requests += 1
             result = self.app(environ, start_response)
             try:
                 body = b"".join(result)

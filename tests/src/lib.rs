@@ -13,6 +13,7 @@ pub mod json;
 pub mod lambda;
 pub mod moto;
 pub mod sellercenter;
+pub mod soak;
 pub mod speed4trade;
 pub mod stack;
 

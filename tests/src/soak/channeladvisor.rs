@@ -1,0 +1,49 @@
+//! STUB: to be written (the soak adapter of channeladvisor).
+
+use std::time::Duration;
+
+use orderstatus::message::PlatformName;
+use rand::rngs::StdRng;
+
+use super::{Accepted, OrderLife, SoakFault, SoakPlatform};
+use crate::stack::TestStack;
+
+pub struct ChannelAdvisorSoak {
+    scene: crate::channeladvisor::ChannelAdvisorScene,
+}
+
+impl ChannelAdvisorSoak {
+    pub async fn start(_visibility: Duration) -> Self {
+        todo!()
+    }
+}
+
+impl SoakPlatform for ChannelAdvisorSoak {
+    fn name(&self) -> PlatformName {
+        todo!()
+    }
+    fn stack(&self) -> &TestStack {
+        &self.scene.stack
+    }
+    fn lives(&self, _rng: &mut StdRng, _first: usize, _count: usize) -> Vec<OrderLife> {
+        todo!()
+    }
+    fn accepted(&self) -> Vec<Accepted> {
+        todo!()
+    }
+    fn requests(&self) -> usize {
+        todo!()
+    }
+    fn faults(&self) -> Vec<SoakFault> {
+        todo!()
+    }
+    fn inject(&self, _fault: SoakFault) {
+        todo!()
+    }
+    fn clear_faults(&self) {
+        todo!()
+    }
+    fn secrets(&self) -> Vec<String> {
+        todo!()
+    }
+}
