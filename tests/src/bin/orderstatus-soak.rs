@@ -112,7 +112,11 @@ async fn run(args: Args) -> Result<Report, String> {
         "soak: seed {seed}, {} messages over {}, {} kills, {fault_count} faults, {} workers \
          + 1 function per platform; logs in {}",
         args.messages,
-        names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
+        names
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         args.kills,
         args.workers,
         log_dir.display()
@@ -181,10 +185,7 @@ async fn run(args: Args) -> Result<Report, String> {
     let slots = fleet.stop().await;
     let wall = started.elapsed();
 
-    let secrets: Vec<String> = parts
-        .iter()
-        .flat_map(|p| p.platform.secrets())
-        .collect();
+    let secrets: Vec<String> = parts.iter().flat_map(|p| p.platform.secrets()).collect();
     let mut report = Report {
         seed,
         drained,
@@ -359,7 +360,11 @@ async fn chaos(
 async fn wait_drained(parts: &[Part], deadline: Instant) -> bool {
     let mut quiet = 0;
     while Instant::now() < deadline {
-        quiet = if depth(parts).await == 0 { quiet + 1 } else { 0 };
+        quiet = if depth(parts).await == 0 {
+            quiet + 1
+        } else {
+            0
+        };
         if quiet >= 8 {
             return true;
         }
@@ -369,10 +374,22 @@ async fn wait_drained(parts: &[Part], deadline: Instant) -> bool {
 }
 
 /// `orderstatus dlq redrive --retryable`, as an operator would run it.
-async fn redrive(bin_dir: &Path, platform: &dyn SoakPlatform, log_dir: &Path) -> Result<(), String> {
+async fn redrive(
+    bin_dir: &Path,
+    platform: &dyn SoakPlatform,
+    log_dir: &Path,
+) -> Result<(), String> {
     let name = platform.name().as_str();
     let output = tokio::process::Command::new(bin_dir.join("orderstatus"))
-        .args(["dlq", "redrive", "--platform", name, "--retryable", "--max", "100000"])
+        .args([
+            "dlq",
+            "redrive",
+            "--platform",
+            name,
+            "--retryable",
+            "--max",
+            "100000",
+        ])
         .envs(platform.stack().function_env_vars())
         .output()
         .await
@@ -385,7 +402,9 @@ async fn redrive(bin_dir: &Path, platform: &dyn SoakPlatform, log_dir: &Path) ->
     std::fs::write(log_dir.join(format!("{name}-redrive.log")), &text)
         .map_err(|e| format!("redrive log: {e}"))?;
     if !output.status.success() {
-        return Err(format!("orderstatus dlq redrive --platform {name} failed: {text}"));
+        return Err(format!(
+            "orderstatus dlq redrive --platform {name} failed: {text}"
+        ));
     }
     let moved = text.lines().last().unwrap_or_default();
     println!("soak: redrive {name}: {moved}");
@@ -398,7 +417,10 @@ fn scan_log(path: &Path, secrets: &[String], report: &mut Report) {
         return;
     };
     let text = String::from_utf8_lossy(&text);
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     for (number, line) in text.lines().enumerate() {
         if secrets.iter().any(|s| line.contains(s.as_str())) {
             report
@@ -413,7 +435,10 @@ fn scan_log(path: &Path, secrets: &[String], report: &mut Report) {
 
 /// DynamoDB requests the serialised moto server counted, when it counts them.
 async fn dynamodb_requests(part: &Part) -> Option<usize> {
-    let url = format!("{}/orderstatus/dynamodb-requests", part.platform.stack().endpoint);
+    let url = format!(
+        "{}/orderstatus/dynamodb-requests",
+        part.platform.stack().endpoint
+    );
     let body = reqwest::get(url).await.ok()?.text().await.ok()?;
     body.trim().parse().ok()
 }

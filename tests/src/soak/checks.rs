@@ -51,11 +51,11 @@ pub fn check(lives: &[OrderLife], accepted: &[Accepted], kills: &[usize]) -> Fin
                     refused.insert(&effect.target);
                     continue;
                 }
-                let r = rank
-                    .entry((&effect.target, &effect.state))
-                    .or_insert(step);
+                let r = rank.entry((&effect.target, &effect.state)).or_insert(step);
                 *r = (*r).max(step);
-                let n = newest.entry(&effect.target).or_insert((step, &effect.state));
+                let n = newest
+                    .entry(&effect.target)
+                    .or_insert((step, &effect.state));
                 if step >= n.0 {
                     *n = (step, &effect.state);
                 }
@@ -99,10 +99,9 @@ pub fn check(lives: &[OrderLife], accepted: &[Accepted], kills: &[usize]) -> Fin
         seen.insert((target, unit.facts.as_str()), index);
         let high = highest.entry(target).or_insert(r);
         if r < *high {
-            findings.regressions.push(format!(
-                "{target}: {} after a newer state",
-                unit.state
-            ));
+            findings
+                .regressions
+                .push(format!("{target}: {} after a newer state", unit.state));
         }
         *high = (*high).max(r);
         last.insert(target, &unit.state);

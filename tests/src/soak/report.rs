@@ -75,8 +75,19 @@ impl Report {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let header = [
-            "platform", "orders", "events", "redeliv.", "bad", "accepted", "lost", "double",
-            "crash win.", "regress.", "dead letters", "faults", "kills",
+            "platform",
+            "orders",
+            "events",
+            "redeliv.",
+            "bad",
+            "accepted",
+            "lost",
+            "double",
+            "crash win.",
+            "regress.",
+            "dead letters",
+            "faults",
+            "kills",
         ];
         let mut lines = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
         for row in &self.rows {
@@ -153,8 +164,16 @@ impl Report {
                 .chain(f.double.iter().map(|e| format!("double {e}")))
                 .chain(f.regressions.iter().map(|e| format!("regression {e}")))
                 .chain(f.unexpected.iter().map(|e| format!("unexpected {e}")))
-                .chain(row.letters_missing.iter().map(|e| format!("not dead-lettered {e}")))
-                .chain(row.letters_wrong.iter().map(|e| format!("wrong dead letter {e}")));
+                .chain(
+                    row.letters_missing
+                        .iter()
+                        .map(|e| format!("not dead-lettered {e}")),
+                )
+                .chain(
+                    row.letters_wrong
+                        .iter()
+                        .map(|e| format!("wrong dead letter {e}")),
+                );
             for example in examples.take(5) {
                 let _ = writeln!(out, "  {}: {}", row.platform, shorten(&example, 300));
             }

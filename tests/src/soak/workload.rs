@@ -78,7 +78,7 @@ pub fn plan(
     let mut lives: Vec<OrderLife> = Vec::new();
     let mut events = 0;
     while events < events_wanted {
-        let batch = ((events_wanted - events) / 4).clamp(1, 500);
+        let batch = ((events_wanted - events) / 6).clamp(1, 500);
         for life in platform.lives(rng, lives.len(), batch) {
             events += life.events.len();
             lives.push(life);
