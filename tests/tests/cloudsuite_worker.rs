@@ -327,7 +327,9 @@ async fn a_token_past_its_lifetime_is_renewed_before_it_is_refused() {
 
 #[tokio::test]
 async fn throttling_and_server_errors_are_retried_within_the_invocation() {
-    let scene = CloudSuiteScene::new(VISIBILITY).await;
+    // Retries wait (Retry-After: 1 s); an upload may not outlive its ledger lease, so the lease
+    // (the queue's visibility timeout here) must be longer than the waits.
+    let scene = CloudSuiteScene::new(Duration::from_secs(30)).await;
     scene.sandbox.inject(Fault::new(FaultKind::TooManyRequests));
     scene.sandbox.inject(Fault::new(FaultKind::ServerError));
     scene.sandbox.inject(Fault::new(FaultKind::Unauthorized));

@@ -272,7 +272,9 @@ async fn an_account_without_a_secret_is_dead_lettered_naming_the_secret() {
 
 #[tokio::test]
 async fn a_slow_platform_times_out_as_transient_and_the_retry_uploads() {
-    let scene = Cv3Scene::new(Duration::from_secs(1)).await;
+    // A lease (the visibility timeout) longer than the three attempts of 500 ms: an upload may
+    // not outlive its lease.
+    let scene = Cv3Scene::new(Duration::from_secs(4)).await;
     // Slower than the client's per-attempt timeout on every attempt of the first call.
     scene
         .sandbox
@@ -294,9 +296,9 @@ async fn a_slow_platform_times_out_as_transient_and_the_retry_uploads() {
         "{:?}",
         first.messages
     );
-    // The sandbox finishes the slow requests after the client gave up; wait them out, then
-    // the redelivered message uploads.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The sandbox finishes the slow requests after the client gave up; wait them out and the
+    // visibility timeout, then the redelivered message uploads.
+    tokio::time::sleep(Duration::from_secs(4)).await;
     let second = scene.work_with(Duration::from_millis(500), 1).await;
     assert_eq!(
         second.outcomes.get("uploaded"),

@@ -19,7 +19,10 @@ async fn start_function(scene: &SellerCenterScene) -> LambdaFunction {
 #[tokio::test]
 async fn the_binary_sends_4500_items_in_two_calls_dead_letters_a_refused_item_and_skips_a_redelivery()
  {
-    let scene = SellerCenterScene::new(Duration::from_secs(1)).await;
+    // Long leases: moto writes 4,500 claims one at a time, and an upload may not start after
+    // its earliest lease ended.
+    let mut scene = SellerCenterScene::new(Duration::from_secs(300)).await;
+    scene.stack.lease = Duration::from_secs(300);
     let function = start_function(&scene).await;
     let mut bodies: Vec<String> = (0..3)
         .map(|m| shipped(&format!("6000{m}"), &item_ids(20_000 + m * 1500, 1500)))
@@ -94,7 +97,9 @@ async fn the_binary_sends_4500_items_in_two_calls_dead_letters_a_refused_item_an
 
 #[tokio::test]
 async fn the_binary_retries_an_e429_through_sqs_and_loses_nothing() {
-    let scene = SellerCenterScene::new(Duration::from_secs(1)).await;
+    // A lease (the visibility timeout) long enough for an invocation's retries: an upload may
+    // not outlive its lease.
+    let scene = SellerCenterScene::new(Duration::from_secs(5)).await;
     let function = start_function(&scene).await;
     scene
         .sandbox

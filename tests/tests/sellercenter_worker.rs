@@ -14,7 +14,10 @@ const INFORMATION: &str = "UpdateItemsInformation";
 
 #[tokio::test]
 async fn messages_holding_4500_items_go_out_in_two_calls() {
-    let scene = SellerCenterScene::new(Duration::from_secs(60)).await;
+    // Long leases: moto writes 4,500 claims one at a time, and an upload may not start after
+    // its earliest lease ended.
+    let mut scene = SellerCenterScene::new(Duration::from_secs(300)).await;
+    scene.stack.lease = Duration::from_secs(300);
     let bodies: Vec<String> = (0..3)
         .map(|m| shipped(&format!("7000{m}"), &item_ids(10_000 + m * 1500, 1500)))
         .collect();
@@ -385,7 +388,8 @@ async fn refused_credentials_are_rejected_as_auth_saying_what_to_check() {
 #[tokio::test]
 #[ignore = "a measurement: about 20,000 DynamoDB requests against moto"]
 async fn measure_10000_items() {
-    let scene = SellerCenterScene::new(Duration::from_secs(600)).await;
+    let mut scene = SellerCenterScene::new(Duration::from_secs(600)).await;
+    scene.stack.lease = Duration::from_secs(600);
     let bodies: Vec<String> = (0..10)
         .map(|m| shipped(&format!("8800{m}"), &item_ids(100_000 + m * 1000, 1000)))
         .collect();

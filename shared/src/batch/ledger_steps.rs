@@ -15,10 +15,12 @@ impl<P: Platform> BatchHandler<P> {
         work: &mut [Work<P::Settings, P::Payload>],
         deadline_ms: Option<i64>,
     ) {
-        let now = now_ms();
-        let lease_until = now + self.lease_for(now, deadline_ms).as_millis() as i64;
         let results: Vec<_> = futures::stream::iter(work.iter().enumerate())
             .map(|(i, item)| async move {
+                // Each lease runs from its own claim: a batch of thousands of claims takes a
+                // while, and the upload is bounded by the earliest lease of its chunk.
+                let now = now_ms();
+                let lease_until = now + self.lease_for(now, deadline_ms).as_millis() as i64;
                 (
                     i,
                     self.ledger
