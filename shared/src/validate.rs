@@ -77,11 +77,13 @@ pub fn parse_message(text: &str) -> Result<StatusMessage, InvalidMessage> {
         // not a string, say): at the top it is the message as a whole.
         let top = path == "." || path == "?";
         let problem = e.into_inner().to_string();
-        // serde names a missing field only in its text; the path stops at its parent.
-        let missing = problem
-            .strip_prefix("missing field `")
+        // serde names a missing or repeated field only in its text; the path stops at its
+        // parent.
+        let named = ["missing field `", "duplicate field `"]
+            .iter()
+            .find_map(|prefix| problem.strip_prefix(prefix))
             .and_then(|rest| rest.split('`').next());
-        let field = match (top, missing) {
+        let field = match (top, named) {
             (true, Some(name)) => name.to_owned(),
             (false, Some(name)) => format!("{path}.{name}"),
             (true, None) => "message".to_owned(),
@@ -311,6 +313,19 @@ mod tests {
         let mut value = seed_example();
         value["colour"] = json!("red");
         assert!(error_of(value).contains("unknown field `colour`"));
+    }
+
+    #[test]
+    fn a_repeated_field_is_named() {
+        let text = r#"{"version":1,"platform":"cv3","order":{"id":"1"},"reason":"a","reason":"b"}"#;
+        let error = parse_message(text).unwrap_err();
+        assert_eq!(error.field, "reason", "{error}");
+        assert!(
+            error.problem.starts_with("duplicate field `reason`"),
+            "{error}"
+        );
+        let text = r#"{"version":1,"platform":"cv3","order":{"id":"1","id":"2"}}"#;
+        assert_eq!(parse_message(text).unwrap_err().field, "order.id");
     }
 
     #[test]
