@@ -129,22 +129,29 @@ fn unreadable(error: serde_json::Error) -> InvalidMessage {
 }
 
 /// Points an error in the unwrapped `text` at the envelope's field where that is where the
-/// problem is: the message as a whole is not an object (SNS `Message` that is not JSON), or it
-/// is another envelope (only one is unwrapped). Errors inside the message keep their path.
-/// Runs only for refused messages.
+/// problem is: the message as a whole is not JSON or not an object (an SNS `Message` that is
+/// not JSON, said as for a body), or it is another envelope (only one is unwrapped). Errors
+/// inside the message keep their path. Runs only for refused messages.
 pub fn locate(error: InvalidMessage, text: &str, wrapping: Wrapping) -> InvalidMessage {
     if wrapping == Wrapping::Raw {
         return error;
     }
-    if let Ok((_, inner @ (Wrapping::Sns | Wrapping::EventBridge))) = unwrap(text) {
-        return InvalidMessage::new(
-            wrapping.field(),
-            format!(
-                "holds {} inside {}; only one envelope is unwrapped, send the message itself",
-                inner.described(),
-                wrapping.described()
-            ),
-        );
+    match unwrap(text) {
+        Ok((_, inner @ (Wrapping::Sns | Wrapping::EventBridge))) => {
+            return InvalidMessage::new(
+                wrapping.field(),
+                format!(
+                    "holds {} inside {}; only one envelope is unwrapped, send the message itself",
+                    inner.described(),
+                    wrapping.described()
+                ),
+            );
+        }
+        // serde's path of an error in broken JSON can end anywhere (`order.?`).
+        Err(unreadable) if unreadable.field == "body" => {
+            return InvalidMessage::new(wrapping.field(), unreadable.problem);
+        }
+        _ => {}
     }
     if error.field == Wrapping::Raw.field() {
         return InvalidMessage::new(wrapping.field(), error.problem);
@@ -251,6 +258,21 @@ mod tests {
         let err = unwrap(r#"{"Type":"Notification","Message":"\ud800"}"#).unwrap_err();
         assert_eq!(err.field, "Message");
         assert!(err.problem.contains("cannot be read"), "{err}");
+    }
+
+    #[test]
+    fn an_inner_message_that_is_not_json_names_the_envelope_field() {
+        let cut = r#"{"version":1,"platform":"cv3","order":{"id"#;
+        let error = InvalidMessage::new("order.?", "EOF while parsing a string");
+        let located = locate(error, cut, Wrapping::Sns);
+        assert_eq!(located.field, "Message");
+        assert!(
+            located.problem.starts_with("not JSON, it ends too soon"),
+            "{located}"
+        );
+        let error = InvalidMessage::new("message", "expected ident at line 1 column 2");
+        let located = locate(error, "not json", Wrapping::Sns);
+        assert!(located.problem.starts_with("not JSON: "), "{located}");
     }
 
     #[test]
