@@ -254,7 +254,8 @@ fn check_package(i: usize, package: &Package) -> Result<(), InvalidMessage> {
         {
             return Err(InvalidMessage::new(
                 field(&format!("lines[{j}].quantity")),
-                format!("must be positive, got {quantity}"),
+                // Debug: `-1e-300`, where Display writes out three hundred zeros.
+                format!("must be positive, got {quantity:?}"),
             ));
         }
     }
@@ -393,6 +394,16 @@ mod tests {
         assert!(
             parse_message(&value.to_string()).is_ok(),
             "CR, LF and tab are text"
+        );
+    }
+
+    #[test]
+    fn a_quantity_is_shown_short() {
+        let mut value = seed_example();
+        value["packages"][0]["lines"] = json!([{"line_id": "1", "quantity": -1e-300}]);
+        assert_eq!(
+            error_of(value),
+            "packages[0].lines[0].quantity: must be positive, got -1e-300"
         );
     }
 
