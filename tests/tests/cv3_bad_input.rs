@@ -1,6 +1,6 @@
 //! Bad input never harms a neighbour: every body of the bad-input corpus
-//! (`tests/fixtures/bad/`), a few to an SQS event among good messages, through the batch
-//! handler as Lambda calls it. Each bad one lands in the dead-letter queue with its reason and
+//! (`tests/fixtures/bad/`), nine to a ten-record SQS event beside a good message, through the
+//! batch handler as Lambda calls it. Each bad one lands in the dead-letter queue with its reason and
 //! the error its corpus line gives, nothing of it is uploaded, nothing panics; every neighbour
 //! is uploaded once.
 
