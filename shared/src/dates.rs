@@ -23,7 +23,15 @@ pub fn parse_rfc3339(text: &str) -> Result<DateTime<FixedOffset>, String> {
     if text.as_bytes()[0] < b'2' {
         return Err(format!("year {} is out of range 2000..9999", &text[..4]));
     }
-    DateTime::parse_from_rfc3339(text).map_err(|e| format!("{text:?}: {e}"))
+    // The shape holds every field in its range, so chrono can only refuse a day that the month
+    // does not have (its own words are "input is out of range").
+    DateTime::parse_from_rfc3339(text).map_err(|_| {
+        format!(
+            "{text:?} is not a real date: {} has no day {}",
+            &text[..7],
+            &text[8..10]
+        )
+    })
 }
 
 /// `YYYY-MM-DDTHH:MM:SS(.f{1,9})?(Z|±HH:MM)` with each field in range (day 01-31; chrono
@@ -188,6 +196,10 @@ mod tests {
         assert_eq!(
             parse_rfc3339("1999-12-31T23:59:59Z").unwrap_err(),
             "year 1999 is out of range 2000..9999"
+        );
+        assert_eq!(
+            parse_rfc3339("2019-02-29T10:00:00Z").unwrap_err(),
+            "\"2019-02-29T10:00:00Z\" is not a real date: 2019-02 has no day 29"
         );
     }
 

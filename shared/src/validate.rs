@@ -77,11 +77,13 @@ pub fn parse_message(text: &str) -> Result<StatusMessage, InvalidMessage> {
         // not a string, say): at the top it is the message as a whole.
         let top = path == "." || path == "?";
         let problem = e.into_inner().to_string();
-        // serde names a missing field only in its text; the path stops at its parent.
-        let missing = problem
-            .strip_prefix("missing field `")
+        // serde names a missing or repeated field only in its text; the path stops at its
+        // parent.
+        let named = ["missing field `", "duplicate field `"]
+            .iter()
+            .find_map(|prefix| problem.strip_prefix(prefix))
             .and_then(|rest| rest.split('`').next());
-        let field = match (top, missing) {
+        let field = match (top, named) {
             (true, Some(name)) => name.to_owned(),
             (false, Some(name)) => format!("{path}.{name}"),
             (true, None) => "message".to_owned(),
@@ -252,7 +254,8 @@ fn check_package(i: usize, package: &Package) -> Result<(), InvalidMessage> {
         {
             return Err(InvalidMessage::new(
                 field(&format!("lines[{j}].quantity")),
-                format!("must be positive, got {quantity}"),
+                // Debug: `-1e-300`, where Display writes out three hundred zeros.
+                format!("must be positive, got {quantity:?}"),
             ));
         }
     }
@@ -311,6 +314,19 @@ mod tests {
         let mut value = seed_example();
         value["colour"] = json!("red");
         assert!(error_of(value).contains("unknown field `colour`"));
+    }
+
+    #[test]
+    fn a_repeated_field_is_named() {
+        let text = r#"{"version":1,"platform":"cv3","order":{"id":"1"},"reason":"a","reason":"b"}"#;
+        let error = parse_message(text).unwrap_err();
+        assert_eq!(error.field, "reason", "{error}");
+        assert!(
+            error.problem.starts_with("duplicate field `reason`"),
+            "{error}"
+        );
+        let text = r#"{"version":1,"platform":"cv3","order":{"id":"1","id":"2"}}"#;
+        assert_eq!(parse_message(text).unwrap_err().field, "order.id");
     }
 
     #[test]
@@ -378,6 +394,16 @@ mod tests {
         assert!(
             parse_message(&value.to_string()).is_ok(),
             "CR, LF and tab are text"
+        );
+    }
+
+    #[test]
+    fn a_quantity_is_shown_short() {
+        let mut value = seed_example();
+        value["packages"][0]["lines"] = json!([{"line_id": "1", "quantity": -1e-300}]);
+        assert_eq!(
+            error_of(value),
+            "packages[0].lines[0].quantity: must be positive, got -1e-300"
         );
     }
 

@@ -24,6 +24,24 @@ pub fn unsafe_char(value: &str) -> Option<String> {
     ))
 }
 
+/// `text` with every character [`is_xml_char`] refuses written as a `\uXXXX` escape, for text
+/// bound where only XML 1.0's characters may go: SQS message bodies and attribute values
+/// allow exactly those.
+pub fn escape_unsafe_chars(text: &str) -> Cow<'_, str> {
+    if text.chars().all(is_xml_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_xml_char(c) {
+            escaped.push(c);
+        } else {
+            escaped.push_str(&format!("\\u{:04x}", u32::from(c)));
+        }
+    }
+    Cow::Owned(escaped)
+}
+
 /// Element text for the writer, escaped, with every carriage return written as `&#13;`: a
 /// parser turns a literal CR (and CR LF) into a line feed, the reference survives. quick-xml
 /// escapes only `<>&'"`. Values must already be free of what [`is_xml_char`] refuses (message
@@ -92,6 +110,18 @@ mod tests {
             b"a&lt;b &amp; &quot;c&quot;"
         );
         assert_eq!(&*text("one\r\ntwo\r").into_inner(), b"one&#13;\ntwo&#13;");
+    }
+
+    #[test]
+    fn unsafe_characters_are_escaped_and_safe_text_is_kept() {
+        assert_eq!(
+            escape_unsafe_chars("shipped\u{0}\u{1b}[31m\u{FFFE}\tok"),
+            "shipped\\u0000\\u001b[31m\\ufffe\tok"
+        );
+        assert!(matches!(
+            escape_unsafe_chars("line\r\nü 日本"),
+            Cow::Borrowed("line\r\nü 日本")
+        ));
     }
 
     #[test]

@@ -1,8 +1,12 @@
 //! The published schema and the parser agree: one corpus of bodies goes through both, and any
 //! body that one accepts and the other refuses fails the test. The only exceptions are marked
-//! in the corpus (`"schema": "accepts"`): checks JSON Schema cannot state.
+//! in the corpus (`"schema": "accepts"`): checks JSON Schema cannot state. The corpus is the
+//! bad-input corpus's plain JSON bodies (`tests/fixtures/bad/`) that the parser refuses.
 
+#[path = "../../tests/src/bad_input/corpus.rs"]
 mod corpus;
+
+use std::path::Path;
 
 use orderstatus::validate::parse_message;
 use serde_json::{Value, json};
@@ -77,13 +81,13 @@ fn schema_and_parser_accept_and_refuse_the_same_bodies() {
     for body in good_bodies() {
         check(&body, false, "good");
     }
-    let bad = corpus::bad_bodies();
-    for body in bad.iter().filter(|b| b.class != "envelope") {
-        check(
-            &body.body,
-            body.schema.as_deref() == Some("accepts"),
-            &body.class,
-        );
+    let bad = corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/bad"));
+    let parsed = bad
+        .iter()
+        .filter(|b| b.stage == corpus::Stage::Parse)
+        .filter_map(|b| Some((b, b.json()?)));
+    for (bad, body) in parsed {
+        check(&body, bad.schema.as_deref() == Some("accepts"), &bad.place);
     }
     assert!(
         disagreements.is_empty(),

@@ -4,16 +4,19 @@
 //!
 //! The checks: the seed example uploads, at 2 ledger writes per target, and its redelivery
 //! uploads nothing at 1 write per target; a refused unit sends only its message to the DLQ
-//! with the platform's words; a 500 is retried and nothing is lost; a refused login is `auth`;
-//! `render` shows the calls and no secret; and the compiled binary under the Lambda Runtime API
-//! gives the same outcomes as the worker.
+//! with the platform's words; messages for the other platforms, and for an account without a
+//! secret, go to the DLQ as `platform` and `config` beside the seed; a 500 is retried and
+//! nothing is lost; a refused login is `auth`; `render` shows the calls and no secret; and the
+//! compiled binary under the Lambda Runtime API gives the same outcomes as the worker.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use orderstatus::message::PlatformName;
 use orderstatus::platform::Platform;
 use orderstatus::worker::WorkerSummary;
 
+use crate::bad_input::processing_for;
 use crate::cli::{run, stack_env};
 use crate::lambda::LambdaFunction;
 use crate::stack::TestStack;
@@ -137,6 +140,63 @@ pub async fn a_refused_unit_sends_only_its_message_to_the_dlq<S: ConformanceScen
         assert!(
             matches!(message.outcome.name(), "uploaded" | "not_applicable"),
             "{message:?}"
+        );
+    }
+}
+
+pub async fn messages_for_other_platforms_and_accounts_are_dead_lettered_beside_the_seed<
+    S: ConformanceScene,
+>() {
+    let scene = S::start().await;
+    let this = S::Platform::NAME;
+    let mut expected: Vec<(String, String)> = Vec::new();
+    let mut messages = scene.seed();
+    for (i, other) in PlatformName::ALL
+        .into_iter()
+        .filter(|p| *p != this)
+        .enumerate()
+    {
+        messages.push(processing_for(other.as_str(), &format!("7700{i}")));
+        expected.push((
+            "platform".to_owned(),
+            format!("platform: this function uploads to {this}, the message is for {other} "),
+        ));
+    }
+    let mut stranger: serde_json::Value =
+        serde_json::from_str(&processing_for(this.as_str(), "77009")).unwrap();
+    stranger["account"] = "no-such-store".into();
+    messages.push(stranger.to_string());
+    expected.push(("config".to_owned(), "account: no secret ".to_owned()));
+    scene.stack().send(&messages).await;
+    let summary = scene.work().await;
+    assert_eq!(summary.received, messages.len());
+    assert_eq!(outcomes(&summary).get("invalid"), Some(&expected.len()));
+    let neighbours = summary
+        .messages
+        .iter()
+        .filter(|m| m.outcome.name() != "invalid");
+    for message in neighbours {
+        assert!(
+            matches!(message.outcome.name(), "uploaded" | "not_applicable"),
+            "{message:?}"
+        );
+    }
+    assert!(scene.applied() > 0, "the sandbox applied nothing");
+    let mut letters: Vec<(String, String)> = scene
+        .stack()
+        .dead_letter_attributes()
+        .await
+        .into_iter()
+        .map(|letter| (letter.reason, letter.error))
+        .collect();
+    letters.sort();
+    expected.sort();
+    assert_eq!(letters.len(), expected.len(), "{letters:?}");
+    for ((reason, error), (expected_reason, start)) in letters.iter().zip(&expected) {
+        assert_eq!(reason, expected_reason, "{error}");
+        assert!(
+            error.starts_with(start.as_str()),
+            "{error}, expected {start}…"
         );
     }
 }
@@ -276,6 +336,15 @@ macro_rules! conformance_tests {
             #[tokio::test]
             async fn a_refused_unit_sends_only_its_message_to_the_dlq() {
                 suite::a_refused_unit_sends_only_its_message_to_the_dlq::<$scene>().await;
+            }
+
+            #[tokio::test]
+            async fn messages_for_other_platforms_and_accounts_are_dead_lettered_beside_the_seed()
+            {
+                suite::messages_for_other_platforms_and_accounts_are_dead_lettered_beside_the_seed::<
+                    $scene,
+                >()
+                .await;
             }
 
             #[tokio::test]

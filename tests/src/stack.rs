@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::config::Credentials;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use orderstatus::aws::RequestCounter;
-use orderstatus::batch::{ATTR_ERROR, ATTR_OUTCOME, ATTR_REASON};
+use orderstatus::batch::{ATTR_ERROR, ATTR_OUTCOME, ATTR_REASON, ATTR_SOURCE_MESSAGE_ID};
 use orderstatus::config::{FunctionEnv, SecretsEnv};
 use orderstatus::platform::Platform;
 use orderstatus::runtime::{AwsClients, build_handler};
@@ -23,7 +23,28 @@ pub struct DeadLetterView {
     pub outcome: String,
     pub reason: String,
     pub error: String,
+    /// The SQS message id of the message the letter stands for.
+    pub source_message_id: String,
     pub body: String,
+}
+
+impl DeadLetterView {
+    fn of(m: &aws_sdk_sqs::types::Message) -> DeadLetterView {
+        let attribute = |name: &str| {
+            m.message_attributes()
+                .and_then(|a| a.get(name))
+                .and_then(|v| v.string_value())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        DeadLetterView {
+            outcome: attribute(ATTR_OUTCOME),
+            reason: attribute(ATTR_REASON),
+            error: attribute(ATTR_ERROR),
+            source_message_id: attribute(ATTR_SOURCE_MESSAGE_ID),
+            body: m.body().unwrap_or_default().to_owned(),
+        }
+    }
 }
 
 /// AWS clients against moto, with DynamoDB requests counted.
@@ -311,22 +332,37 @@ impl TestStack {
         self.dead_letters()
             .await
             .iter()
-            .map(|m| {
-                let attribute = |name: &str| {
-                    m.message_attributes()
-                        .and_then(|a| a.get(name))
-                        .and_then(|v| v.string_value())
-                        .unwrap_or_default()
-                        .to_owned()
-                };
-                DeadLetterView {
-                    outcome: attribute(ATTR_OUTCOME),
-                    reason: attribute(ATTR_REASON),
-                    error: attribute(ATTR_ERROR),
-                    body: m.body().unwrap_or_default().to_owned(),
-                }
-            })
+            .map(DeadLetterView::of)
             .collect()
+    }
+
+    /// Every dead letter, as [`dead_letter_attributes`](Self::dead_letter_attributes) shows
+    /// it, taken off the queue: for more letters than a read without deleting reaches.
+    pub async fn take_dead_letter_attributes(&self) -> Vec<DeadLetterView> {
+        let mut all = Vec::new();
+        for _ in 0..1000 {
+            let got = self.receive(&self.dead_letter_queue_url, 10).await;
+            if got.is_empty() {
+                return all;
+            }
+            let entries = got.iter().enumerate().map(|(i, m)| {
+                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .build()
+                    .unwrap()
+            });
+            self.clients
+                .sqs
+                .delete_message_batch()
+                .queue_url(&self.dead_letter_queue_url)
+                .set_entries(Some(entries.collect()))
+                .send()
+                .await
+                .expect("delete dead letters");
+            all.extend(got.iter().map(DeadLetterView::of));
+        }
+        panic!("the dead-letter queue never emptied")
     }
 
     pub async fn queue_arn(&self) -> String {

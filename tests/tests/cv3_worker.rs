@@ -239,7 +239,7 @@ async fn sns_and_eventbridge_wrapped_messages_are_unwrapped() {
 }
 
 #[tokio::test]
-async fn an_account_without_a_secret_is_dead_lettered_naming_the_secret() {
+async fn an_account_without_a_secret_is_dead_lettered_naming_the_field_and_the_secret() {
     let scene = Cv3Scene::new(Duration::from_secs(30)).await;
     let mut message: serde_json::Value = serde_json::from_str(&seed_example("30001")).unwrap();
     message["account"] = "store-b".into();
@@ -260,6 +260,7 @@ async fn an_account_without_a_secret_is_dead_lettered_naming_the_secret() {
         .find(|m| m.outcome.name() == "invalid")
         .unwrap();
     let detail = invalid.outcome.detail().unwrap();
+    assert!(detail.starts_with("account: no secret "), "{detail}");
     assert!(
         detail.contains(&format!("{}cv3/store-b", scene.stack.secrets_prefix)),
         "{detail}"

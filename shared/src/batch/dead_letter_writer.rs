@@ -4,10 +4,17 @@
 //! (and `redrive`) can tell a poison message from one that may succeed once credentials are
 //! fixed. If this write fails the message is reported as a batch item failure instead, so that
 //! it is never dropped.
+//!
+//! SQS takes only the characters XML 1.0 allows, in bodies and attribute values alike; any
+//! other is written as a `\uXXXX` escape, else SQS would refuse the letter every time. An error
+//! can hold one (serde quotes an unknown status `shipped\u0000` with the character itself, a
+//! platform may answer with anything); a body from SQS never does, but the handler takes any
+//! event.
 
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 
 use crate::aws::error_text;
+use crate::xml::escape_unsafe_chars;
 
 /// Message attribute names, shared with the CLI's `dlq` commands.
 pub const ATTR_OUTCOME: &str = "orderstatus.outcome";
@@ -143,9 +150,10 @@ impl DeadLetterQueue {
         ]
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| (name, value.to_owned()))
+        .map(|(name, value)| (name, escape_unsafe_chars(value).into_owned()))
         .collect();
-        let mut body = letter.body;
+        let sqs_body = escape_unsafe_chars(letter.body);
+        let mut body: &str = &sqs_body;
         // Room for the attribute that says the body was cut, whether or not it is needed.
         let attributes_bytes: usize = attributes
             .iter()
@@ -281,6 +289,33 @@ mod tests {
             sized(2, BATCH_BYTES - LETTER_BYTES),
         ];
         assert_eq!(shape(&batches(entries)), vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn a_letter_holds_only_characters_sqs_takes() {
+        let config = aws_sdk_sqs::Config::builder()
+            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            .build();
+        let queue = DeadLetterQueue::new(
+            aws_sdk_sqs::Client::from_conf(config),
+            "https://sqs.example/dlq",
+            "cv3",
+        );
+        let letter = DeadLetter {
+            message_id: "m-1",
+            body: "{\"status\":\"shipped\u{0}\"}",
+            group_id: None,
+            outcome: "invalid",
+            reason: "schema",
+            error: "status: unknown variant `shipped\u{0}`, expected one of …\u{FFFF}",
+        };
+        let entry = queue.entry(0, &letter).unwrap().entry;
+        assert_eq!(entry.message_body(), "{\"status\":\"shipped\\u0000\"}");
+        let error = entry.message_attributes().unwrap()[ATTR_ERROR].string_value();
+        assert_eq!(
+            error,
+            Some("status: unknown variant `shipped\\u0000`, expected one of …\\uffff")
+        );
     }
 
     #[test]

@@ -58,6 +58,13 @@ impl<P: Platform> BatchHandler<P> {
             Err(e @ ConfigError::Unavailable { .. }) => {
                 return State::Done(Outcome::transient(e.to_string()));
             }
+            // The message names an account this platform does not have: its `account` field.
+            Err(e @ ConfigError::UnknownAccount { .. }) => {
+                return State::Done(Outcome::invalid(
+                    InvalidReason::Config,
+                    format!("account: {e}"),
+                ));
+            }
             Err(e) => return State::Done(Outcome::invalid(InvalidReason::Config, e.to_string())),
         };
         match self.platform.map(message, &account) {
