@@ -326,3 +326,55 @@ async fn an_upload_still_running_when_its_lease_ends_is_abandoned_not_sent_besid
     assert_eq!(outcome_names(&second), vec!["uploaded"]);
     assert_eq!(scene.uploaded_orders(), vec!["61001"]);
 }
+
+/// CV3's `paid` sends nothing (not applicable), at `occurred_at`.
+fn paid(order_id: &str, occurred_at: &str) -> String {
+    json!({"version": 1, "platform": "cv3", "order": {"id": order_id}, "status": "paid",
+           "occurred_at": occurred_at})
+    .to_string()
+}
+
+#[tokio::test]
+async fn an_event_that_sends_nothing_never_makes_an_older_one_stale() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    // Paid (newer, not applicable) arrives first; processing (older) must still upload.
+    scene
+        .stack
+        .send(&[paid("62001", "2018-09-21T09:00:00-04:00")])
+        .await;
+    assert_eq!(outcome_names(&scene.work().await), vec!["not_applicable"]);
+    scene.stack.send(&[processing("62001")]).await;
+    assert_eq!(outcome_names(&scene.work().await), vec!["uploaded"]);
+    assert_eq!(scene.uploaded_orders(), vec!["62001"]);
+    // The not-applicable event redelivered is a duplicate, at one write.
+    scene
+        .stack
+        .send(&[paid("62001", "2018-09-21T09:00:00-04:00")])
+        .await;
+    scene.stack.dynamodb_requests.reset();
+    assert_eq!(outcome_names(&scene.work().await), vec!["duplicate"]);
+    assert_eq!(scene.stack.ledger_writes(), 1);
+}
+
+#[tokio::test]
+async fn an_abandoned_claim_of_an_event_that_sends_nothing_never_makes_an_older_one_stale() {
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    let ledger = ledger(&scene);
+    let key = order_key("62002");
+    // Another worker claimed a newer not-applicable event and died.
+    let request = ClaimRequest {
+        key: &key,
+        fingerprint: "fp-of-a-skip",
+        position: &at("2018-09-22T09:00:00-04:00"),
+        tracking: None,
+    };
+    let now = now_ms();
+    let outcome = ledger
+        .claim_skip(request, now - 10_000, now - 5_000)
+        .await
+        .expect("claim");
+    assert!(matches!(outcome, ClaimOutcome::Claimed(_)), "{outcome:?}");
+    scene.stack.send(&[processing("62002")]).await;
+    assert_eq!(outcome_names(&scene.work().await), vec!["uploaded"]);
+    assert_eq!(scene.uploaded_orders(), vec!["62002"]);
+}

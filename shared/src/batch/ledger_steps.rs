@@ -21,12 +21,12 @@ impl<P: Platform> BatchHandler<P> {
                 // while, and the upload is bounded by the earliest lease of its chunk.
                 let now = now_ms();
                 let lease_until = now + self.lease_for(now, deadline_ms).as_millis() as i64;
-                (
-                    i,
-                    self.ledger
-                        .claim(item.claim_request(), now, lease_until)
-                        .await,
-                )
+                let request = item.claim_request();
+                let claim = match item.unit.action {
+                    Action::Upload(_) => self.ledger.claim(request, now, lease_until).await,
+                    Action::Skip { .. } => self.ledger.claim_skip(request, now, lease_until).await,
+                };
+                (i, claim)
             })
             .buffer_unordered(LEDGER_CONCURRENCY)
             .collect()

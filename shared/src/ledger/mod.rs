@@ -43,6 +43,13 @@ use crate::aws::error_text;
 /// The update clause that gives a lease back.
 const RELEASE: &str = "REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos, #lease_tracking";
 
+/// What the claimed unit does: upload to the platform, or nothing (not applicable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sends {
+    Upload,
+    Nothing,
+}
+
 /// How many history entries each target keeps (newest first).
 pub const HISTORY_LIMIT: usize = 20;
 
@@ -154,10 +161,55 @@ impl Ledger {
         now_ms: i64,
         lease_until_ms: i64,
     ) -> Result<ClaimOutcome, LedgerError> {
+        self.claim_for(Sends::Upload, request, now_ms, lease_until_ms)
+            .await
+    }
+
+    /// Claims a target for a unit that sends nothing (not applicable), to record it in the
+    /// target's history. It never reaches the platform, so neither its lease nor its record
+    /// carries a position: an older event that does reach the platform is not stale because of
+    /// it (stale means older than the newest *uploaded* event). Its fingerprint is kept apart
+    /// (`skip_fp`), so that a redelivery is a duplicate at one write.
+    pub async fn claim_skip(
+        &self,
+        request: ClaimRequest<'_>,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<ClaimOutcome, LedgerError> {
+        self.claim_for(Sends::Nothing, request, now_ms, lease_until_ms)
+            .await
+    }
+
+    async fn claim_for(
+        &self,
+        sends: Sends,
+        request: ClaimRequest<'_>,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<ClaimOutcome, LedgerError> {
         let token = uuid::Uuid::new_v4().to_string();
-        let set = "SET #lease_token = :token, #lease_until = :until, #lease_fp = :fp, \
-                   #lease_pos = :pos, #expires_at = if_not_exists(#expires_at, :expires)";
+        let (set, condition) = match sends {
+            Sends::Upload => (
+                "SET #lease_token = :token, #lease_until = :until, #lease_fp = :fp, \
+                 #lease_pos = :pos, #expires_at = if_not_exists(#expires_at, :expires)",
+                "(attribute_not_exists(#lease_until) OR #lease_until < :now) \
+                 AND (attribute_not_exists(#lease_pos) OR #lease_pos <= :pos) \
+                 AND (attribute_not_exists(#fp) OR (#fp <> :fp AND #pos <= :pos))",
+            ),
+            Sends::Nothing => (
+                "SET #lease_token = :token, #lease_until = :until, #lease_fp = :fp, \
+                 #expires_at = if_not_exists(#expires_at, :expires)",
+                "(attribute_not_exists(#lease_until) OR #lease_until < :now) \
+                 AND (attribute_not_exists(#lease_pos) OR #lease_pos <= :pos) \
+                 AND (attribute_not_exists(#pos) OR #pos <= :pos) \
+                 AND (attribute_not_exists(#skip_fp) OR #skip_fp <> :fp)",
+            ),
+        };
         let mut update = self.lease_update(request.key, &token);
+        update = match sends {
+            Sends::Upload => update.expression_attribute_names("#fp", "fp"),
+            Sends::Nothing => update.expression_attribute_names("#skip_fp", "skip_fp"),
+        };
         update = match request.tracking {
             Some(tracking) => update
                 .update_expression(format!("{set}, #lease_tracking = :tracking"))
@@ -165,13 +217,8 @@ impl Ledger {
             None => update.update_expression(format!("{set} REMOVE #lease_tracking")),
         };
         let result = update
-            .condition_expression(
-                "(attribute_not_exists(#lease_until) OR #lease_until < :now) \
-                 AND (attribute_not_exists(#lease_pos) OR #lease_pos <= :pos) \
-                 AND (attribute_not_exists(#fp) OR (#fp <> :fp AND #pos <= :pos))",
-            )
+            .condition_expression(condition)
             .expression_attribute_names("#expires_at", "expires_at")
-            .expression_attribute_names("#fp", "fp")
             .expression_attribute_names("#pos", "pos")
             .expression_attribute_values(":until", AttributeValue::N(lease_until_ms.to_string()))
             .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
@@ -248,6 +295,18 @@ impl Ledger {
             update.update_expression(format!(
                 "SET #history = :history, #expires_at = :expires {RELEASE}"
             ))
+        } else if completion.kind == EntryKind::Skipped {
+            // Nothing reached the platform: history, and the fingerprint that makes a
+            // redelivery a duplicate, but no position (see `claim_skip`).
+            update
+                .update_expression(format!(
+                    "SET #history = :history, #expires_at = :expires, #skip_fp = :fp {RELEASE}"
+                ))
+                .expression_attribute_names("#skip_fp", "skip_fp")
+                .expression_attribute_values(
+                    ":fp",
+                    AttributeValue::S(request.fingerprint.to_owned()),
+                )
         } else {
             update
                 .update_expression(format!(
@@ -365,7 +424,9 @@ fn decide_refusal(old: &LedgerRecord, request: &ClaimRequest<'_>, now_ms: i64) -
             until_ms: lease.until_ms,
         };
     }
-    if old.fingerprint.as_deref() == Some(request.fingerprint) {
+    if old.fingerprint.as_deref() == Some(request.fingerprint)
+        || old.skip_fingerprint.as_deref() == Some(request.fingerprint)
+    {
         return ClaimOutcome::Duplicate;
     }
     // Either our own fingerprint is in flight, or the item changed between the write and its

@@ -162,6 +162,9 @@ pub struct LedgerRecord {
     pub partition_key: String,
     pub sort_key: String,
     pub fingerprint: Option<String>,
+    /// The fingerprint of the last unit recorded as not applicable (it sends nothing, so it
+    /// sets neither `fingerprint` nor `position`).
+    pub skip_fingerprint: Option<String>,
     pub position: Option<Position>,
     pub status: Option<String>,
     pub lease: Option<Lease>,
@@ -215,6 +218,7 @@ impl LedgerRecord {
             partition_key: string(item, "pk").unwrap_or_default(),
             sort_key: string(item, "sk").unwrap_or_default(),
             fingerprint: string(item, "fp"),
+            skip_fingerprint: string(item, "skip_fp"),
             position: string(item, "pos").map(Position::from_stored),
             status: string(item, "status"),
             lease,

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use orderstatus::message::PlatformName;
+use orderstatus_tests::bad_input::sqs_takes;
 use orderstatus_tests::soak::checks::check;
 use orderstatus_tests::soak::processes::{Fleet, Launch, Program};
 use orderstatus_tests::soak::report::{Report, Row};
@@ -226,13 +227,13 @@ fn platforms(wanted: &[String]) -> Result<Vec<PlatformName>, String> {
         .collect()
 }
 
-/// The bad-input corpus's bodies that SQS carries whole (the dead-letter check compares
-/// bodies).
+/// The bad-input corpus's bodies that SQS carries whole: its characters, and small enough
+/// to reach the dead-letter queue untruncated (the dead-letter check compares bodies).
 fn bad_bodies() -> Vec<String> {
     orderstatus_tests::bad_input::bad_bodies()
         .into_iter()
-        .map(|bad| bad.body.to_string())
-        .filter(|body| body.len() < 200 * 1024)
+        .map(|bad| bad.text)
+        .filter(|body| sqs_takes(body) && body.len() < 200 * 1024)
         .collect()
 }
 

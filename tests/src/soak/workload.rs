@@ -163,13 +163,11 @@ fn sending_order(events: usize, rng: &mut StdRng) -> Vec<usize> {
     order
 }
 
-/// A corpus body that would be a good message on `platform`'s queue (one written to be bad
-/// only on another platform's queue) is not bad here.
+/// A corpus body that parses as a message for `platform` (one written to be bad only on
+/// another platform's queue, or only for another platform's mapping) is not bad here.
 fn names_platform(body: &str, platform: &str) -> bool {
-    serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("platform").and_then(Value::as_str).map(str::to_owned))
-        .is_some_and(|p| p == platform)
+    orderstatus::validate::parse_body(body)
+        .is_ok_and(|(message, _)| message.platform.as_str() == platform)
 }
 
 /// The message as a producer sends it: raw (60 %), in an SNS notification (20 %) or in an
