@@ -13,7 +13,7 @@ use orderstatus::message::PlatformName;
 use orderstatus::platform::Target;
 use orderstatus_tests::cli::{run, stack_env};
 use orderstatus_tests::cv3::{Cv3Scene, processing, seed_example};
-use orderstatus_tests::stack::TestStack;
+use orderstatus_tests::stack::{TestStack, outcome_names};
 use serde_json::json;
 
 const SEED_TRACKING: &str = "UPS: 1Z3123134135 ; FedEx: 4563543534";
@@ -295,4 +295,34 @@ async fn a_message_dead_lettered_twice_is_listed_once_and_redriven_once() {
         0,
         "both copies deleted"
     );
+}
+
+#[tokio::test]
+async fn an_upload_still_running_when_its_lease_ends_is_abandoned_not_sent_beside_the_next_holder()
+{
+    use orderstatus_sandboxes::cv3::{Fault, FaultKind};
+    // A 2 s lease; the platform answers after 6 s, while the HTTP timeout would wait 10 s.
+    let scene = Cv3Scene::new(Duration::from_secs(2)).await;
+    scene
+        .sandbox
+        .inject(Fault::new(FaultKind::Slow).delay_ms(6_000));
+    scene.stack.send(&[processing("61001")]).await;
+    let first = scene.work_with(Duration::from_secs(10), 1).await;
+    assert_eq!(first.messages.len(), 1);
+    let outcome = &first.messages[0].outcome;
+    assert_eq!(outcome.name(), "transient", "{outcome:?}");
+    assert!(
+        outcome
+            .detail()
+            .unwrap_or_default()
+            .contains("did not finish within its ledger lease"),
+        "{outcome:?}"
+    );
+    // The abandoned call never reached the platform's books, and the lease was released:
+    // the redelivery uploads it once.
+    tokio::time::sleep(Duration::from_millis(6_500)).await;
+    assert!(scene.uploaded_orders().is_empty());
+    let second = scene.work().await;
+    assert_eq!(outcome_names(&second), vec!["uploaded"]);
+    assert_eq!(scene.uploaded_orders(), vec!["61001"]);
 }

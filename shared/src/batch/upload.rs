@@ -3,11 +3,20 @@
 
 use std::collections::HashMap;
 
+use std::future::Future;
+use std::time::Duration;
+
 use futures::StreamExt;
 
 use super::outcome::UnitOutcome;
 use super::{BatchHandler, Work};
+use crate::ledger::now_ms;
 use crate::platform::{Action, Platform, UnitResult};
+
+/// The end of a lease kept for the commit after the upload: a fifth, at most 2 s.
+fn commit_margin(lease: Duration) -> Duration {
+    (lease / 5).min(Duration::from_secs(2))
+}
 
 impl<P: Platform> BatchHandler<P> {
     /// Uploads every claimed unit, in the largest batches each account allows: the accounts
@@ -63,7 +72,16 @@ impl<P: Platform> BatchHandler<P> {
                         Action::Skip { .. } => None,
                     })
                     .collect();
-                let mut answer = self.platform.upload(account, &payloads).await;
+                let lease_until_ms = chunk
+                    .iter()
+                    .filter_map(|&i| work[i].claim.as_ref())
+                    .map(|claim| claim.lease_until_ms)
+                    .min();
+                let upload = self.platform.upload(account, &payloads);
+                let mut answer = match lease_until_ms {
+                    Some(until) => self.within_lease(until, chunk.len(), upload).await,
+                    None => upload.await,
+                };
                 if answer.len() != chunk.len() {
                     tracing::error!(
                         expected = chunk.len(),
@@ -81,5 +99,35 @@ impl<P: Platform> BatchHandler<P> {
             .collect()
             .await;
         answers.into_iter().flatten().collect()
+    }
+
+    /// `upload` bounded by the units' lease: once the lease ends, another worker may take the
+    /// targets over and upload them, so an upload still running then (a slow platform, retries
+    /// after 429s or timeouts) is abandoned, its request cancelled, and the units left to the
+    /// queue as transient, rather than sent a second time beside the new holder's.
+    async fn within_lease(
+        &self,
+        lease_until_ms: i64,
+        units: usize,
+        upload: impl Future<Output = Vec<UnitResult>>,
+    ) -> Vec<UnitResult> {
+        let margin = commit_margin(self.lease).as_millis() as i64;
+        let left = lease_until_ms - margin - now_ms();
+        let abandoned = || {
+            vec![
+                UnitResult::transient(format!(
+                    "the upload did not finish within its ledger lease ({} s); the queue \
+                     retries it",
+                    self.lease.as_secs_f64()
+                ));
+                units
+            ]
+        };
+        if left <= 0 {
+            return abandoned();
+        }
+        tokio::time::timeout(Duration::from_millis(left as u64), upload)
+            .await
+            .unwrap_or_else(|_| abandoned())
     }
 }

@@ -74,6 +74,9 @@ pub struct Claim {
     pub token: String,
     /// The item before the claim, if there was one.
     pub prior: Option<LedgerRecord>,
+    /// When the lease ends (epoch ms): after it, another worker may take the target over, so
+    /// nothing may be uploaded under this claim any more.
+    pub lease_until_ms: i64,
 }
 
 /// What one unit wants from the ledger.
@@ -186,6 +189,7 @@ impl Ledger {
             Ok(output) => Ok(ClaimOutcome::Claimed(Box::new(Claim {
                 token,
                 prior: output.attributes().map(LedgerRecord::from_item),
+                lease_until_ms,
             }))),
             Err(SdkError::ServiceError(error)) => match error.into_err() {
                 UpdateItemError::ConditionalCheckFailedException(refused) => {
