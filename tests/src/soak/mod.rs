@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use orderstatus::message::PlatformName;
 use rand::rngs::StdRng;
+use serde_json::{Value, json};
 
 use crate::stack::TestStack;
 
@@ -145,4 +146,32 @@ pub fn occurred_at(step: usize) -> String {
     (base + chrono::Duration::hours(step as i64))
         .to_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The canonical message of the `step`th event of an order's life on `platform`: `order` is
+/// the message's `order` object (its `id` names the message's `id` too), `occurred_at` comes
+/// from [`occurred_at`], and `extra`'s fields (`packages`, `lines`, `reason`, …) go on top.
+pub fn message(
+    platform: PlatformName,
+    order: Value,
+    step: usize,
+    status: &str,
+    extra: Value,
+) -> Value {
+    let id = format!("erp-{}-{step}", order["id"].as_str().unwrap_or_default());
+    let message = json!({
+        "version": 1, "platform": platform.as_str(), "id": id, "order": order,
+        "status": status, "occurred_at": occurred_at(step)
+    });
+    crate::json::with_fields(message, &extra)
+}
+
+/// A package shipped at the `step`th event's time, holding `lines` (none: the whole order).
+pub fn package(carrier: &str, tracking: &str, step: usize, lines: &[String]) -> Value {
+    let mut package = json!({"carrier": carrier, "tracking_number": tracking,
+                             "shipped_at": occurred_at(step)});
+    if !lines.is_empty() {
+        package["lines"] = lines.iter().map(|id| json!({"line_id": id})).collect();
+    }
+    package
 }

@@ -90,14 +90,19 @@ pub(super) async fn speed4trade(
             for order in orders {
                 let report = match order {
                     Ok(order) => {
-                        let (key, status) = (order.key.clone(), order.status.clone());
+                        let mut seen = ReceivedOrder {
+                            reference_id: None,
+                            key: order.key.clone(),
+                            status: order.status.clone(),
+                            packages: order.packages.clone(),
+                            payments: order.payments.clone(),
+                            export_time: order.export_time.clone(),
+                            return_code: 0,
+                        };
                         let report = ledger.apply(order);
-                        received.push(ReceivedOrder {
-                            reference_id: report.reference_id.clone(),
-                            key,
-                            status,
-                            return_code: report.return_code,
-                        });
+                        seen.reference_id = report.reference_id.clone();
+                        seen.return_code = report.return_code;
+                        received.push(seen);
                         report
                     }
                     Err(refused) => Report {

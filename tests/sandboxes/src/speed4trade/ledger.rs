@@ -31,6 +31,13 @@ pub struct ReceivedOrder {
     pub reference_id: Option<String>,
     pub key: String,
     pub status: String,
+    /// The status-specific data sent with it (applied only with a change of status).
+    #[serde(default)]
+    pub packages: Vec<Package>,
+    #[serde(default)]
+    pub payments: Vec<String>,
+    #[serde(default)]
+    pub export_time: Option<String>,
     pub return_code: i64,
 }
 

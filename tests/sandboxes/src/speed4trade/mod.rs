@@ -79,6 +79,11 @@ impl Speed4TradeSandbox {
         lock(&self.ledger).calls.clone()
     }
 
+    /// Every request to the SOAP endpoint, faulted and refused ones included.
+    pub fn requests(&self) -> u64 {
+        lock(&self.ledger).requests
+    }
+
     /// Requests refused for their credentials.
     pub fn auth_failures(&self) -> u64 {
         lock(&self.ledger).auth_failures
