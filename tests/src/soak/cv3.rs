@@ -28,14 +28,7 @@ impl Cv3Soak {
 }
 
 fn message(order: &str, step: usize, status: &str, extra: Value) -> Value {
-    let mut message = json!({
-        "version": 1, "platform": "cv3", "id": format!("erp-{order}-{step}"),
-        "order": {"id": order}, "status": status, "occurred_at": super::occurred_at(step)
-    });
-    if let (Some(m), Value::Object(extra)) = (message.as_object_mut(), extra) {
-        m.extend(extra);
-    }
-    message
+    super::message(PlatformName::Cv3, &json!({"id": order}), step, status, extra)
 }
 
 fn package(order: &str, n: usize, step: usize) -> Value {

@@ -18,9 +18,11 @@ mod cv3;
 mod sellercenter;
 mod speed4trade;
 
+use std::ops::Range;
 use std::time::Duration;
 
 use orderstatus::message::PlatformName;
+use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
@@ -148,20 +150,23 @@ pub fn occurred_at(step: usize) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The canonical message of the `step`th event of an order's life on `platform`: `order` is
-/// the message's `order` object (its `id` names the message's `id` too), `occurred_at` comes
-/// from [`occurred_at`], and `extra`'s fields (`packages`, `lines`, `reason`, …) go on top.
+/// The canonical message of the `step`th event of an order's life on `platform`: `order` is its
+/// `order` object, `extra` fields (packages, lines, reason) are set on it. Its `id` names the
+/// order and the step.
 pub fn message(
     platform: PlatformName,
-    order: Value,
+    order: &Value,
     step: usize,
     status: &str,
     extra: Value,
 ) -> Value {
-    let id = format!("erp-{}-{step}", order["id"].as_str().unwrap_or_default());
+    let key = ["id", "reference"]
+        .iter()
+        .find_map(|field| order.get(field).and_then(Value::as_str))
+        .unwrap_or_default();
     let message = json!({
-        "version": 1, "platform": platform.as_str(), "id": id, "order": order,
-        "status": status, "occurred_at": occurred_at(step)
+        "version": 1, "platform": platform.as_str(), "id": format!("erp-{key}-{step}"),
+        "order": order, "status": status, "occurred_at": occurred_at(step)
     });
     crate::json::with_fields(message, &extra)
 }
@@ -174,4 +179,73 @@ pub fn package(carrier: &str, tracking: &str, step: usize, lines: &[String]) -> 
         package["lines"] = lines.iter().map(|id| json!({"line_id": id})).collect();
     }
     package
+}
+
+/// One of `lives` (each a weight and its statuses, space-separated), by weight.
+pub fn pick(rng: &mut StdRng, lives: &[(u32, &'static str)]) -> Vec<&'static str> {
+    let mut at = rng.random_range(0..lives.iter().map(|(weight, _)| weight).sum::<u32>());
+    for (weight, life) in lives {
+        if at < *weight {
+            return life.split(' ').collect();
+        }
+        at -= weight;
+    }
+    unreachable!("below the sum of the weights")
+}
+
+/// A package a shipping status lists: the `number`th (`P1`, `P2`), which left at the `step`th
+/// event, holding these of the order's lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shipped {
+    pub number: usize,
+    pub step: usize,
+    pub lines: Range<usize>,
+}
+
+/// The packages the `step`th of `statuses` lists, for an order of `lines` lines (two or more):
+/// `partially_shipped` the first line as P1; `shipped` P1 again as it left and the other lines
+/// as P2, or every line as P1 when nothing shipped before.
+pub fn shipped(statuses: &[&str], step: usize, lines: usize) -> Vec<Shipped> {
+    let package = |number, step, lines| Shipped {
+        number,
+        step,
+        lines,
+    };
+    let partial = statuses.iter().position(|s| *s == "partially_shipped");
+    match (statuses[step], partial) {
+        ("partially_shipped", _) => vec![package(1, step, 0..1)],
+        ("shipped", Some(first)) => vec![package(1, first, 0..1), package(2, step, 1..lines)],
+        ("shipped", None) => vec![package(1, step, 0..lines)],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_life_ships_its_first_line_then_the_rest() {
+        let p = |number, step, lines| Shipped {
+            number,
+            step,
+            lines,
+        };
+        let life = ["acknowledged", "partially_shipped", "shipped"];
+        assert_eq!(shipped(&life, 0, 3), []);
+        assert_eq!(shipped(&life, 1, 3), [p(1, 1, 0..1)]);
+        assert_eq!(shipped(&life, 2, 3), [p(1, 1, 0..1), p(2, 2, 1..3)]);
+        assert_eq!(shipped(&["paid", "shipped"], 1, 2), [p(1, 1, 0..2)]);
+    }
+
+    #[test]
+    fn lives_are_picked_by_weight() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let lives = [(3, "acknowledged shipped"), (1, "canceled"), (0, "never")];
+        let picks: Vec<Vec<&str>> = (0..400).map(|_| pick(&mut rng, &lives)).collect();
+        let canceled = picks.iter().filter(|p| *p == &["canceled"]).count();
+        assert!((60..140).contains(&canceled), "{canceled}");
+        assert!(picks.iter().all(|p| p != &["never"]));
+    }
 }

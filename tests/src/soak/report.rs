@@ -15,6 +15,9 @@ pub struct Row {
     pub accepted: usize,
     pub requests: usize,
     pub findings: Findings,
+    /// Good events the platform refused by its own rules (dead-lettered with reason
+    /// `platform`), such as a status that overtook the one its state machine needs first.
+    pub refused_by_platform: usize,
     /// Dead letters expected (bad bodies and refusals, distinct) and found.
     pub letters_expected: usize,
     pub letters_found: usize,
@@ -86,6 +89,7 @@ impl Report {
             "crash win.",
             "regress.",
             "dead letters",
+            "refused",
             "faults",
             "kills",
         ];
@@ -113,6 +117,7 @@ impl Report {
                         format!(" ({} wrong)", row.letters_wrong.len())
                     }
                 ),
+                row.refused_by_platform.to_string(),
                 row.faults.to_string(),
                 row.kills.to_string(),
             ]);

@@ -46,7 +46,7 @@ impl<'a> Life<'a> {
     /// The next event: `status` with `extra` fields, leaving `state` on `items`.
     fn push(&mut self, status: &str, extra: Value, items: &[String], state: Option<&str>) {
         let (step, order) = (self.events.len(), json!({"id": self.order}));
-        let message = super::message(PlatformName::Sellercenter, order, step, status, extra);
+        let message = super::message(PlatformName::Sellercenter, &order, step, status, extra);
         let effects = items.iter().filter_map(|i| Some(Effect::new(i, state?)));
         let effects = effects.collect();
         self.events.push(LifeEvent { message, effects });

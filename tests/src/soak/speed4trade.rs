@@ -104,7 +104,7 @@ impl SoakPlatform for Speed4TradeSoak {
                     };
                     let order = json!({"id": number, "number_prefix": "T2-"});
                     LifeEvent {
-                        message: super::message(self.name(), order, step, status, extra),
+                        message: super::message(self.name(), &order, step, status, extra),
                         effects: state.map(|s| Effect::new(&target, s)).into_iter().collect(),
                     }
                 })

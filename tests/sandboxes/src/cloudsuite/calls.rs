@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::faults::FaultKind;
+
 /// One API call (token requests are the token endpoint's) as received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceivedCall {
@@ -15,6 +17,10 @@ pub struct ReceivedCall {
     /// The HTTP status answered; 0 while the call is being handled, and for good when the
     /// client left before its answer (a timeout during a slow fault).
     pub status: u16,
+    /// The queued fault this call took, if any: a call answered by a fault (every kind but
+    /// `slow`) applied nothing, whatever its status (a garbage answer is a 200).
+    #[serde(default)]
+    pub fault: Option<FaultKind>,
 }
 
 /// The sandbox's record of its calls.

@@ -20,7 +20,7 @@ const BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub(super) async fn gate(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, BODY_LIMIT).await;
-    let call = ReceivedCall {
+    let mut call = ReceivedCall {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or_default().to_owned(),
@@ -33,10 +33,13 @@ pub(super) async fn gate(State(app): State<AppState>, request: Request, next: Ne
             .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
             .unwrap_or_default(),
         status: 0,
+        fault: None,
     };
     let (ticket, fault) = {
         let mut ledger = lock(&app.ledger);
-        (ledger.calls.arrived(call), ledger.faults.take())
+        let fault = ledger.faults.take();
+        call.fault = fault.as_ref().map(|fault| fault.kind);
+        (ledger.calls.arrived(call), fault)
     };
     let response = match body {
         Ok(body) => answer(&app, fault, parts, body, next).await,

@@ -538,8 +538,21 @@ async fn each_fault_answers_instead_and_applies_nothing() {
     assert_eq!(api.sandbox.order(12345).unwrap().state, "confirmed");
 
     assert_eq!(api.patch(12345, processing).await.status, 200);
-    let statuses: Vec<u16> = api.sandbox.calls().iter().map(|c| c.status).collect();
+    let calls = api.sandbox.calls();
+    let statuses: Vec<u16> = calls.iter().map(|c| c.status).collect();
     assert_eq!(statuses, [401, 429, 500, 200, 200]);
+    // The record tells the garbage 200 from the real one.
+    let faults: Vec<Option<FaultKind>> = calls.iter().map(|c| c.fault).collect();
+    assert_eq!(
+        faults,
+        [
+            Some(FaultKind::Unauthorized),
+            Some(FaultKind::TooManyRequests),
+            Some(FaultKind::ServerError),
+            Some(FaultKind::Garbage),
+            None
+        ]
+    );
 }
 
 #[tokio::test]
