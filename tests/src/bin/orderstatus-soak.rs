@@ -141,6 +141,7 @@ async fn run(args: Args) -> Result<Report, String> {
     }
     let total: usize = parts.iter().map(|p| p.workload.sends.len()).sum();
 
+    let dynamodb_before = dynamodb_requests(&parts[0]).await;
     let mut fleet = Fleet::new();
     for (index, part) in parts.iter().enumerate() {
         let launch = Launch {
@@ -196,7 +197,10 @@ async fn run(args: Args) -> Result<Report, String> {
             .iter()
             .map(|s| s.crashes.load(Ordering::Relaxed))
             .sum(),
-        dynamodb_requests: dynamodb_requests(&parts[0]).await,
+        dynamodb_requests: dynamodb_requests(&parts[0])
+            .await
+            .zip(dynamodb_before)
+            .map(|(after, before)| after.saturating_sub(before)),
         ..Report::default()
     };
     for slot in &slots {
@@ -504,7 +508,7 @@ async fn row(part: &mut Part) -> Result<Row, String> {
         findings,
         refused_by_platform: refused_by_platform.len(),
         letters_expected: expected.len(),
-        letters_found: found.len(),
+        letters_found: expected.iter().filter(|body| found.contains(*body)).count(),
         letters_missing,
         letters_wrong,
         faults: part.faults,

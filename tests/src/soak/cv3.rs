@@ -28,7 +28,13 @@ impl Cv3Soak {
 }
 
 fn message(order: &str, step: usize, status: &str, extra: Value) -> Value {
-    super::message(PlatformName::Cv3, &json!({"id": order}), step, status, extra)
+    super::message(
+        PlatformName::Cv3,
+        &json!({"id": order}),
+        step,
+        status,
+        extra,
+    )
 }
 
 fn package(order: &str, n: usize, step: usize) -> Value {

@@ -18,7 +18,8 @@ pub struct Row {
     /// Good events the platform refused by its own rules (dead-lettered with reason
     /// `platform`), such as a status that overtook the one its state machine needs first.
     pub refused_by_platform: usize,
-    /// Dead letters expected (bad bodies and refusals, distinct) and found.
+    /// Dead letters expected (bad bodies and refused lives' events, distinct) and how many of
+    /// them were found (the platform's other refusals are `refused_by_platform`).
     pub letters_expected: usize,
     pub letters_found: usize,
     /// Expected bodies not in the dead-letter queue.
