@@ -218,6 +218,7 @@ fn shipped_record(kind: EntryKind) -> LedgerRecord {
         partition_key: "speed4trade#default#100".into(),
         sort_key: "order".into(),
         fingerprint: Some("f".into()),
+        skip_fingerprint: None,
         position: None,
         status: Some("shipped".into()),
         lease: None,
