@@ -138,7 +138,16 @@ fn log_file(path: &Path) -> File {
 fn spawn(program: &Path, args: &[&str], env: &[(String, String)], log: &Path) -> Child {
     let out = log_file(log);
     let err = out.try_clone().expect("log file handle");
-    Command::new(program)
+    let mut command = Command::new(program);
+    // SAFETY: prctl is async-signal-safe; the closure runs in the child before exec and
+    // touches nothing else. The child dies with the soak even if the soak is killed.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    command
         .args(args)
         .envs(env.iter().cloned())
         .env("RUST_LOG", "info")
