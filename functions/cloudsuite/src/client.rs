@@ -94,10 +94,15 @@ impl CloudSuite {
         let order: OrderSummary = self
             .call(account, tokens, &request::order(account, &id), read_lookup)
             .await?;
-        Ok(OrderFacts {
+        let facts = OrderFacts {
             id,
             number: order.number(),
-        })
+        };
+        // The number (or, without one, the id) goes into the DESADV.
+        facts
+            .check()
+            .map_err(|problem| UnitResult::rejected(RejectReason::Platform, problem))?;
+        Ok(facts)
     }
 
     /// The id of the account's order with `reference`, looked up once per container.

@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use orderstatus::config::Account;
+use orderstatus::xml::unsafe_char;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
 use reqwest::Method;
@@ -39,6 +40,24 @@ pub struct OrderFacts {
     pub id: String,
     /// The ERP order number, else the CloudSuite number (reference): a DESADV's `OrderNum`.
     pub number: Option<String>,
+}
+
+impl OrderFacts {
+    /// Refuses facts read from CloudSuite's answer that a call cannot carry. A message's values
+    /// are checked when it is parsed; CloudSuite's own id and number are not, and a DESADV in
+    /// XML cannot hold a character XML 1.0 cannot carry (found by fuzzing: the DESADV was
+    /// written with it and was not well-formed).
+    pub fn check(&self) -> Result<(), String> {
+        for (name, value) in [
+            ("order id", Some(self.id.as_str())),
+            ("order number", self.number.as_deref()),
+        ] {
+            if let Some(problem) = value.and_then(unsafe_char) {
+                return Err(format!("CloudSuite's {name} {problem}"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `base_url` with `segments` appended as path segments (a trailing empty one gives the
@@ -281,6 +300,28 @@ mod tests {
         assert!(
             xml.contains("<Item><ItemNum>11</ItemNum><OrderNum>ERP-1</OrderNum><QuantityValue>1.0000</QuantityValue><SellerItemID>124_STUK</SellerItemID></Item>"),
             "{xml}"
+        );
+    }
+
+    #[test]
+    fn facts_xml_cannot_carry_are_refused() {
+        let facts = |id: &str, number: Option<&str>| OrderFacts {
+            id: id.to_owned(),
+            number: number.map(str::to_owned),
+        };
+        assert_eq!(facts("4711", Some("ERP-1\r\n")).check(), Ok(()));
+        assert_eq!(
+            facts("4711", Some("ERP\u{0}1")).check(),
+            Err(
+                "CloudSuite's order number contains U+0000, a character XML 1.0 cannot carry"
+                    .into()
+            )
+        );
+        assert!(
+            facts("47\u{1}11", None)
+                .check()
+                .unwrap_err()
+                .starts_with("CloudSuite's order id contains U+0001")
         );
     }
 

@@ -115,6 +115,17 @@ pub fn check(settings: &Speed4TradeSettings) -> Result<(), String> {
             return Err(format!("{name}: {problem}"));
         }
     }
+    // Both are URIs. A line break or tab (pasted into the secret, say) would not reach the
+    // server as written: an XML parser reads it in the namespace attribute as a space, and an
+    // HTTP header cannot carry a line break.
+    for (name, value) in [
+        ("soap_namespace", settings.soap_namespace.as_deref()),
+        ("soap_action", settings.soap_action.as_deref()),
+    ] {
+        if value.is_some_and(|v| v.chars().any(char::is_whitespace)) {
+            return Err(format!("{name}: contains white space, which a URI cannot"));
+        }
+    }
     Ok(())
 }
 
@@ -156,6 +167,21 @@ mod tests {
         )
         .unwrap();
         assert!(check(&control).unwrap_err().starts_with("soap_namespace"));
+        // Found by fuzzing (speed4trade_soap): a line break in the namespace was written as is
+        // and read by the server's XML parser as a space.
+        for field in ["soap_namespace", "soap_action"] {
+            for value in ["urn:a\\r\\nb", "urn:a\\tb", "urn:a b"] {
+                let spaced = settings(&format!(
+                    r#"{{"username":"u","password":"p","mandator_id":1,"{field}":"{value}"}}"#
+                ))
+                .unwrap();
+                let error = check(&spaced).unwrap_err();
+                assert!(
+                    error.starts_with(field) && error.contains("white space"),
+                    "{error}"
+                );
+            }
+        }
         let key =
             settings(r#"{"username":"u","password":"p","mandator_id":1,"significant_key":"x"}"#);
         assert!(
