@@ -279,7 +279,11 @@ async fn send_everything(
             cursor[*i] = to;
             sent_any = true;
         }
-        if cursor.iter().zip(&work).all(|(at, (_, bodies))| *at >= bodies.len()) {
+        if cursor
+            .iter()
+            .zip(&work)
+            .all(|(at, (_, bodies))| *at >= bodies.len())
+        {
             return Ok(());
         }
         if !sent_any {
