@@ -10,6 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use orderstatus::carriers::CarrierNames;
 use orderstatus::config::Account;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::values::{any_text, list, optional_text, pick, text};
@@ -363,16 +365,55 @@ fn cloudsuite_round_trip(u: &mut Unstructured<'_>) -> Result<()> {
     for (read, item) in read.iter().zip(&delivery.items) {
         assert_eq!(read["ItemNum"], item.item_num);
         assert_eq!(read["OrderNum"], order_number);
-        // (serde_json's own float parsing may be one unit in the last place off.)
-        let quantity = read["QuantityValue"].as_f64().expect("a number");
-        assert!(
-            (quantity - item.quantity).abs() <= item.quantity.abs() * 4.0 * f64::EPSILON,
-            "QuantityValue {quantity} for {}",
-            item.quantity
-        );
         assert_eq!(read["SellerItemID"], item.seller_item_id.as_str());
     }
+    // serde_json's own float parsing may be a little off (for a subnormal, say): the number as
+    // written must read back exactly, as CloudSuite's parser reads it.
+    let written: Quantities<'_> = serde_json::from_slice(&json.body).expect("the DESADV JSON");
+    let items = written.desadv.detail.packaging.line_items.items;
+    assert_eq!(items.len(), delivery.items.len());
+    for (read, item) in items.iter().zip(&delivery.items) {
+        let quantity: f64 = read.quantity.get().parse().expect("a number");
+        assert_eq!(quantity, item.quantity, "QuantityValue {}", read.quantity);
+    }
     Ok(())
+}
+
+/// The DESADV JSON's quantities as written (`Desadv.DesadvDetail.Packaging.LineItems.Item`).
+#[derive(Deserialize)]
+struct Quantities<'a> {
+    #[serde(rename = "Desadv", borrow)]
+    desadv: Detail<'a>,
+}
+
+#[derive(Deserialize)]
+struct Detail<'a> {
+    #[serde(rename = "DesadvDetail", borrow)]
+    detail: Packaging<'a>,
+}
+
+#[derive(Deserialize)]
+struct Packaging<'a> {
+    #[serde(rename = "Packaging", borrow)]
+    packaging: LineItems<'a>,
+}
+
+#[derive(Deserialize)]
+struct LineItems<'a> {
+    #[serde(rename = "LineItems", borrow)]
+    line_items: Items<'a>,
+}
+
+#[derive(Deserialize)]
+struct Items<'a> {
+    #[serde(rename = "Item", borrow)]
+    items: Vec<Quantity<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Quantity<'a> {
+    #[serde(rename = "QuantityValue", borrow)]
+    quantity: &'a RawValue,
 }
 
 // --- Speed4Trade -------------------------------------------------------------------------------

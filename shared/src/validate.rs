@@ -74,9 +74,9 @@ pub fn parse_message(text: &str) -> Result<StatusMessage, InvalidMessage> {
     let message = parsed.map(|m| m.0).map_err(|e| {
         let path = e.path().to_string();
         // `?` is serde_path_to_error's name for a place it could not follow (a key that is
-        // not a string, say): at the top it is the message as a whole. So is an empty path:
-        // an unknown field whose key is "" (found by fuzzing).
-        let top = path.is_empty() || path == "." || path == "?";
+        // not a string, say): at the top it is the message as a whole. So is a blank path:
+        // an unknown field whose key is "" or white space (found by fuzzing).
+        let top = path.trim().is_empty() || path == "." || path == "?";
         let problem = e.into_inner().to_string();
         // serde names a missing or repeated field only in its text; the path stops at its
         // parent.
@@ -315,12 +315,14 @@ mod tests {
         let mut value = seed_example();
         value["colour"] = json!("red");
         assert!(error_of(value).contains("unknown field `colour`"));
-        let mut value = seed_example();
-        value[""] = json!("red");
-        assert!(
-            error_of(value).starts_with("message: unknown field ``"),
-            "an empty key names the message"
-        );
+        for blank in ["", "  ", "\n"] {
+            let mut value = seed_example();
+            value[blank] = json!("red");
+            assert!(
+                error_of(value).starts_with(&format!("message: unknown field `{blank}`")),
+                "a blank key names the message"
+            );
+        }
     }
 
     #[test]
