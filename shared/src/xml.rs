@@ -64,8 +64,11 @@ impl TextCollector {
         self.text.clear();
     }
 
+    /// Line ends are normalised as XML 1.0 says (CR LF and CR become LF); `xml_content` would
+    /// apply XML 1.1's rules and also turn U+0085 and U+2028, which are ordinary characters in
+    /// an XML 1.0 answer, into line feeds, changing the value the platform sent.
     pub fn push_text(&mut self, text: &BytesText<'_>) -> Result<(), String> {
-        let decoded = text.xml_content().map_err(|e| e.to_string())?;
+        let decoded = text.xml10_content().map_err(|e| e.to_string())?;
         self.text.push_str(&decoded);
         Ok(())
     }
@@ -122,6 +125,14 @@ mod tests {
             escape_unsafe_chars("line\r\nü 日本"),
             Cow::Borrowed("line\r\nü 日本")
         ));
+    }
+
+    #[test]
+    fn element_text_keeps_xml_1_1_line_ends_as_characters() {
+        let mut collector = TextCollector::default();
+        let raw = BytesText::from_escaped("a\u{85}b\u{2028}c\r\nd\re");
+        collector.push_text(&raw).unwrap();
+        assert_eq!(collector.take(), "a\u{85}b\u{2028}c\nd\ne");
     }
 
     #[test]
