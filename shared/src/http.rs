@@ -207,10 +207,16 @@ impl HttpClient {
                 Some((limiter, account)) => Some(limiter.acquire(account).await),
                 None => None,
             };
+            let started = std::time::Instant::now();
             let answer = self.attempt(&build, attempt).await;
             drop(permit);
-            let asked_wait = answer.as_ref().ok().and_then(|r| retry_after(&r.headers));
             let status = answer.as_ref().ok().map(|r| r.status);
+            crate::metrics::platform_attempt(
+                attempt,
+                started.elapsed(),
+                status.map(|s| s.as_u16()),
+            );
+            let asked_wait = answer.as_ref().ok().and_then(|r| retry_after(&r.headers));
             let (value, retry) = judge(answer);
             if !retry || last {
                 return value;

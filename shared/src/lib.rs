@@ -6,7 +6,8 @@
 //! [`batch`] response; [`answer`] judges every platform's HTTP answer the same way.
 //! [`soap`] and [`xml`] write and read the SOAP platforms' calls (CV3, Speed4Trade).
 //! [`config`] loads account settings, [`runtime`] and [`worker`] drive the handler under Lambda
-//! and locally, and [`telemetry`] logs one line per message.
+//! and locally, [`telemetry`] logs one line per message and [`metrics`] one line of figures
+//! per account and invocation.
 //! [`dead_letters`] reads and redrives a dead-letter queue (the CLI and the scheduled redrive);
 //! [`scheduled`] answers the scheduled inputs (`drain`, `redrive`, `sweep`) besides SQS events.
 
@@ -22,6 +23,7 @@ pub mod http;
 pub mod ledger;
 pub mod limits;
 pub mod message;
+pub mod metrics;
 pub mod oauth2;
 pub mod platform;
 pub mod runtime;

@@ -8,13 +8,16 @@
 use std::time::Duration;
 
 use lambda_runtime::{LambdaEvent, service_fn};
+use tracing::Instrument;
 
 use crate::batch::{BatchHandler, DeadLetterQueue, HandlerParts};
 use crate::config::{AccountStore, BatchLimits, ConfigError, FunctionEnv};
 use crate::ledger::{Ledger, now_ms};
+use crate::metrics::{self, LineContext};
 use crate::platform::Platform;
 use crate::scheduled::{Invocation, InvocationResponse, ScheduledWork};
 use crate::sqs::{SourceQueue, queue_fitting_lease};
+use crate::telemetry;
 
 /// The AWS clients a handler uses, built from one SDK configuration.
 #[derive(Debug, Clone)]
@@ -74,17 +77,21 @@ pub fn build_scheduled_work(env: &FunctionEnv, clients: &AwsClients) -> Schedule
     }
 }
 
-/// Handles one invocation: an SQS batch, or a scheduled action.
+/// Handles one invocation: an SQS batch, or a scheduled action. A batch's figures go to standard
+/// output as metrics lines (CloudWatch Embedded Metric Format), one per account.
 pub async fn invoke<P: Platform>(
     handler: &BatchHandler<P>,
     scheduled: &ScheduledWork,
     invocation: &Invocation,
     deadline_ms: Option<i64>,
+    context: LineContext<'_>,
 ) -> Result<InvocationResponse, lambda_runtime::Error> {
     match invocation {
         Invocation::Sqs(event) => {
             // Boxed: the handler's future is large, see `BatchHandler::handle`.
             let report = Box::pin(handler.handle(event, deadline_ms)).await;
+            let lines = metrics::emf_lines(P::NAME.as_str(), &report.metrics, now_ms(), context);
+            write_metrics_lines(&lines);
             Ok(InvocationResponse::Sqs(report.response))
         }
         Invocation::Scheduled(input) => {
@@ -93,6 +100,18 @@ pub async fn invoke<P: Platform>(
             Ok(InvocationResponse::Scheduled(summary))
         }
     }
+}
+
+/// Writes metrics lines whole, one `write` for all of them, so that no log line of another
+/// thread lands inside one (the log agent reads each line as a JSON document).
+fn write_metrics_lines(lines: &[String]) {
+    use std::io::Write;
+    if lines.is_empty() {
+        return;
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Per-attempt timeout of platform HTTP requests inside Lambda.
@@ -110,15 +129,33 @@ pub async fn serve<P: Platform>(
     let scheduled = build_scheduled_work(&env, &clients);
     let lease_check = LeaseCheck::new(&env, &clients);
     let (handler, scheduled, lease_check) = (&handler, &scheduled, &lease_check);
+    let cold = std::sync::atomic::AtomicBool::new(true);
+    let cold = &cold;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<Invocation>| async move {
             let deadline_ms = i64::try_from(event.context.deadline).ok();
-            if let Invocation::Sqs(_) = &event.payload {
-                // Boxed, like the handler: the SDK's futures nest deep enough to strain the
-                // compiler's layout recursion in every function binary.
-                Box::pin(lease_check.ensure(handler, deadline_ms)).await?;
+            let context = LineContext {
+                function_request_id: Some(&event.context.request_id),
+                xray_trace_id: event.context.xray_trace_id.as_deref(),
+            };
+            // Every log line of the invocation carries these, under the names Powertools'
+            // loggers use, so the queries people already have keep working.
+            let span = tracing::info_span!(
+                telemetry::INVOCATION_SPAN,
+                function_request_id = %event.context.request_id,
+                xray_trace_id = event.context.xray_trace_id.as_deref(),
+                cold_start = cold.swap(false, std::sync::atomic::Ordering::Relaxed),
+            );
+            async {
+                if let Invocation::Sqs(_) = &event.payload {
+                    // Boxed, like the handler: the SDK's futures nest deep enough to strain
+                    // the compiler's layout recursion in every function binary.
+                    Box::pin(lease_check.ensure(handler, deadline_ms)).await?;
+                }
+                invoke(handler, scheduled, &event.payload, deadline_ms, context).await
             }
-            invoke(handler, scheduled, &event.payload, deadline_ms).await
+            .instrument(span)
+            .await
         },
     ))
     .await

@@ -43,6 +43,18 @@ pub fn workspace_binary(package: &str, binary: &str) -> PathBuf {
     path
 }
 
+/// Keeps each line `lines` yields, in `sink`, until the stream ends.
+fn keep_lines<R>(mut lines: tokio::io::Lines<R>, sink: Arc<Mutex<Vec<String>>>)
+where
+    R: tokio::io::AsyncBufRead + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            sink.lock().unwrap().push(line);
+        }
+    });
+}
+
 /// A function binary running under a local Runtime API.
 pub struct LambdaFunction {
     api: RuntimeApi,
@@ -58,19 +70,18 @@ impl LambdaFunction {
             .envs(api.lambda_env(binary))
             .envs(env)
             .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("start {binary}: {e}"));
+        // Lambda sends both streams to CloudWatch: the logs on standard error, the metrics
+        // lines on standard output.
         let logs = Arc::new(Mutex::new(Vec::new()));
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let sink = Arc::clone(&logs);
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                sink.lock().unwrap().push(line);
-            }
-        });
+        let stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        keep_lines(stdout, Arc::clone(&logs));
+        keep_lines(stderr, Arc::clone(&logs));
         api.wait_ready(Duration::from_secs(30))
             .await
             .expect("function init");
@@ -80,6 +91,23 @@ impl LambdaFunction {
     /// Everything the function logged so far.
     pub fn logs(&self) -> String {
         self.logs.lock().unwrap().join("\n")
+    }
+
+    /// The metrics lines (CloudWatch Embedded Metric Format) written so far.
+    pub fn metrics_lines(&self) -> Vec<serde_json::Value> {
+        self.json_lines()
+            .into_iter()
+            .filter(|v| v.get("_aws").is_some())
+            .collect()
+    }
+
+    fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.logs
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .collect()
     }
 
     /// The JSON log lines that record a message outcome.

@@ -119,3 +119,96 @@ async fn a_fifo_group_stops_behind_its_failed_message() {
         "g1's second message after its first"
     );
 }
+
+/// The figures of a batch, as its metrics lines report them, against what the batch did: the
+/// sandbox's request count, moto's DynamoDB request count, the outcomes and the ages sent.
+#[tokio::test]
+async fn a_batch_reports_per_account_figures_that_match_the_work() {
+    use orderstatus::ledger::now_ms;
+    use orderstatus::metrics::{LineContext, emf_lines};
+
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    let platform = orderstatus_cv3::platform(Duration::from_secs(5)).unwrap();
+    let handler = build_handler(platform, &scene.stack.function_env(), &scene.stack.clients);
+    // The first CV3 call fails once and is retried.
+    scene
+        .sandbox
+        .inject(Fault::new(FaultKind::Http500).times(1));
+    let mut stranger: serde_json::Value = serde_json::from_str(&seed_example("603")).unwrap();
+    stranger["account"] = "nobody".into();
+    let mut records = vec![
+        record("new-1", seed_example("601"), None),
+        record("new-2", processing("602"), None),
+        record("again", seed_example("601"), None),
+        record("bad", invalid(), None),
+        record("stranger", stranger.to_string(), None),
+    ];
+    // Sent 90 s ago, one second apart: the oldest is the first.
+    let sent_ms = now_ms() - 90_000;
+    for (i, record) in records.iter_mut().enumerate() {
+        record.attributes.insert(
+            "SentTimestamp".into(),
+            (sent_ms + 1000 * i as i64).to_string(),
+        );
+    }
+    scene.stack.dynamodb_requests.reset();
+    let report = handler.handle(&event(records), None).await;
+    let dynamodb_requests: usize = scene.stack.dynamodb_requests.snapshot().values().sum();
+    let received = scene.sandbox.received();
+    assert_eq!(received.statuses.len(), 2, "{:?}", report.messages);
+
+    let figures = |account: Option<&str>| {
+        report
+            .metrics
+            .iter()
+            .find(|(name, _)| name.as_deref() == account)
+            .map(|(_, figures)| figures.clone())
+            .unwrap_or_else(|| panic!("no figures for {account:?}: {:?}", report.metrics))
+    };
+    assert_eq!(report.metrics.len(), 2, "the account and the unattributed");
+    let shop = figures(Some("default"));
+    let count = |outcome: &str| shop.outcomes.get(outcome).copied().unwrap_or_default();
+    assert_eq!(shop.messages, 3);
+    assert_eq!((count("uploaded"), count("duplicate")), (2, 1));
+    assert_eq!(shop.dead_lettered, 0);
+    assert_eq!(
+        shop.platform_calls, received.requests,
+        "every attempt, the 500 too"
+    );
+    assert_eq!((shop.platform_retries, shop.platform_throttles), (1, 0));
+    assert_eq!(shop.platform_latency_ms.count(), received.requests);
+    assert_eq!(
+        shop.units_per_call.values(),
+        &[2.0],
+        "one upload of both orders"
+    );
+    assert_eq!(shop.ledger_requests as usize, dynamodb_requests);
+    assert_eq!(shop.ledger_requests, 5, "three claims, two commits");
+    assert_eq!(shop.ledger_latency_ms.count(), shop.ledger_requests);
+    let age = shop.oldest_message_age_ms.unwrap();
+    assert!((90_000..120_000).contains(&age), "{age}");
+
+    let unattributed = figures(None);
+    assert_eq!(unattributed.messages, 2);
+    assert_eq!(unattributed.outcomes.get("invalid"), Some(&2));
+    assert_eq!(unattributed.dead_lettered, 2);
+    assert_eq!(
+        (unattributed.platform_calls, unattributed.ledger_requests),
+        (0, 0)
+    );
+    assert!(unattributed.oldest_message_age_ms.unwrap() < age);
+
+    let lines = emf_lines("cv3", &report.metrics, now_ms(), LineContext::default());
+    let lines: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let account_line = lines.iter().find(|l| l["Account"] == "default").unwrap();
+    assert_eq!(account_line["PlatformCalls"], received.requests);
+    assert_eq!(account_line["LedgerRequests"], 5);
+    assert_eq!(account_line["UnitsPerCall"], serde_json::json!([2.0]));
+    assert!(
+        lines.iter().all(|l| l["Account"] != "nobody"),
+        "unknown accounts are no dimension"
+    );
+}

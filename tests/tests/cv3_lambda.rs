@@ -79,6 +79,66 @@ async fn the_binary_uploads_dead_letters_and_skips_duplicates() {
         !logs.contains(&orderstatus_tests::cv3::credentials().pass),
         "password in the logs"
     );
+
+    // Every line of an invocation carries its ids under the names Powertools' loggers use;
+    // only the first invocation is a cold start.
+    for line in &outcomes {
+        assert!(line["function_request_id"].is_string(), "{line}");
+        assert!(line["xray_trace_id"].is_string(), "{line}");
+    }
+    let uploaded = outcomes
+        .iter()
+        .find(|v| v["outcome"] == "uploaded")
+        .unwrap();
+    let duplicate = outcomes
+        .iter()
+        .find(|v| v["outcome"] == "duplicate")
+        .unwrap();
+    assert_eq!(uploaded["cold_start"], true);
+    assert_eq!(duplicate["cold_start"], false);
+    assert_ne!(
+        uploaded["function_request_id"],
+        duplicate["function_request_id"]
+    );
+
+    // The metrics lines on standard output: per invocation one for the account, one for the
+    // message without a readable account (platform dimension only); together they count what
+    // the outcome lines say.
+    let metrics = function.metrics_lines();
+    let total = |name: &str| -> u64 { metrics.iter().map(|v| v[name].as_u64().unwrap()).sum() };
+    assert_eq!(
+        (
+            total("Messages"),
+            total("Uploaded"),
+            total("Duplicate"),
+            total("Invalid")
+        ),
+        (4, 2, 1, 1),
+        "{metrics:#?}"
+    );
+    assert_eq!(total("DeadLettered"), 1);
+    assert_eq!(total("PlatformCalls"), 1, "one CV3 call in all");
+    // Two claims and two commits for the uploads, one refused claim for the duplicate.
+    assert_eq!(total("LedgerRequests"), 5);
+    for line in &metrics {
+        let dimensions = &line["_aws"]["CloudWatchMetrics"][0]["Dimensions"];
+        if line["Invalid"] == 1 {
+            assert_eq!(dimensions, &serde_json::json!([["Platform"]]), "{line}");
+        } else {
+            assert_eq!(line["Account"], "default", "{line}");
+            assert_eq!(
+                dimensions,
+                &serde_json::json!([["Platform"], ["Platform", "Account"]])
+            );
+        }
+        assert_eq!(line["Platform"], "cv3");
+        assert!(
+            outcomes
+                .iter()
+                .any(|o| o["function_request_id"] == line["function_request_id"]),
+            "{line}"
+        );
+    }
     function.stop().await;
 }
 

@@ -16,17 +16,21 @@ impl<P: Platform> BatchHandler<P> {
         deadline_ms: Option<i64>,
     ) {
         let results: Vec<_> = futures::stream::iter(work.iter().enumerate())
-            .map(|(i, item)| async move {
-                // Each lease runs from its own claim: a batch of thousands of claims takes a
-                // while, and the upload is bounded by the earliest lease of its chunk.
-                let now = now_ms();
-                let lease_until = now + self.lease_for(now, deadline_ms).as_millis() as i64;
-                let request = item.claim_request();
-                let claim = match item.unit.action {
-                    Action::Upload(_) => self.ledger.claim(request, now, lease_until).await,
-                    Action::Skip { .. } => self.ledger.claim_skip(request, now, lease_until).await,
-                };
-                (i, claim)
+            .map(|(i, item)| {
+                item.probe.scope(async move {
+                    // Each lease runs from its own claim: a batch of thousands of claims takes
+                    // a while, and the upload is bounded by the earliest lease of its chunk.
+                    let now = now_ms();
+                    let lease_until = now + self.lease_for(now, deadline_ms).as_millis() as i64;
+                    let request = item.claim_request();
+                    let claim = match item.unit.action {
+                        Action::Upload(_) => self.ledger.claim(request, now, lease_until).await,
+                        Action::Skip { .. } => {
+                            self.ledger.claim_skip(request, now, lease_until).await
+                        }
+                    };
+                    (i, claim)
+                })
             })
             .buffer_unordered(LEDGER_CONCURRENCY)
             .collect()
@@ -82,7 +86,8 @@ impl<P: Platform> BatchHandler<P> {
                 // merchant's systems know.
                 let entry = &entries[item.entry];
                 let message_id = entry.producer_id.as_deref().unwrap_or(entry.message_id);
-                async move { (i, self.complete(item, claim, message_id).await) }
+                item.probe
+                    .scope(async move { (i, self.complete(item, claim, message_id).await) })
             })
             .buffer_unordered(LEDGER_CONCURRENCY)
             .collect()

@@ -33,7 +33,8 @@ pub use outcome::{InvalidReason, Outcome};
 use rounds::{assign_rounds, hold_behind_failures};
 
 use crate::config::{Account, AccountStore};
-use crate::ledger::{Claim, ClaimRequest, Ledger, LedgerKey, Position};
+use crate::ledger::{Claim, ClaimRequest, Ledger, LedgerKey, Position, now_ms};
+use crate::metrics::{Figures, InvocationMetrics, Probe};
 use crate::platform::{Platform, Unit};
 use crate::sqs::SourceQueue;
 
@@ -83,6 +84,9 @@ pub struct MessageReport {
 pub struct BatchReport {
     pub response: SqsBatchResponse,
     pub messages: Vec<MessageReport>,
+    /// The batch's figures per configured account (`None`: messages without one), for its
+    /// metrics lines ([`crate::metrics::emf_lines`]).
+    pub metrics: Vec<(Option<String>, Figures)>,
 }
 
 impl BatchReport {
@@ -105,6 +109,11 @@ struct Entry<'e, S, P> {
     account: Option<String>,
     order_id: Option<String>,
     state: State<S, P>,
+    /// Where this message's figures go: its account's probe once the account is known to be
+    /// configured, the unattributed one before (and for ever, if it is not).
+    probe: Arc<Probe>,
+    /// Age of the message when the batch arrived (from SQS's `SentTimestamp`).
+    age_ms: Option<i64>,
     /// When a unit of this message was refused because another worker's lease holds its
     /// target: the end of the last such lease (epoch ms).
     locked_until_ms: Option<i64>,
@@ -124,6 +133,8 @@ enum State<S, P> {
 struct Work<S, P> {
     entry: usize,
     account: Arc<Account<S>>,
+    /// The account's probe: the unit's ledger requests and platform calls are counted there.
+    probe: Arc<Probe>,
     key: LedgerKey,
     position: Position,
     unit: Unit<P>,
@@ -168,9 +179,11 @@ impl<P: Platform> BatchHandler<P> {
     /// Handles one batch. `deadline_ms` (epoch ms) bounds the leases taken; Lambda passes its
     /// invocation deadline so that a lease never outlives the function timeout.
     pub async fn handle(&self, event: &SqsEvent, deadline_ms: Option<i64>) -> BatchReport {
+        let metrics = InvocationMetrics::default();
+        let arrived_ms = now_ms();
         let mut entries = Vec::with_capacity(event.records.len());
         for record in &event.records {
-            entries.push(self.prepare(record).await);
+            entries.push(self.prepare(record, &metrics, arrived_ms).await);
         }
         let mut failed_groups: Vec<&str> = Vec::new();
         hold_behind_failures(&mut entries, &mut failed_groups);
@@ -180,6 +193,8 @@ impl<P: Platform> BatchHandler<P> {
             // layout recursion in every binary that awaits `handle`.
             Box::pin(self.run_round(&mut entries, round, deadline_ms, &mut failed_groups)).await;
         }
-        self.finish(entries).await
+        let mut report = self.finish(entries).await;
+        report.metrics = metrics.figures();
+        report
     }
 }

@@ -1,12 +1,15 @@
 //! The first step of a batch: each record parsed, checked, resolved to its account and mapped
 //! to units; everything that needs no ledger or platform.
 
+use std::sync::Arc;
+
 use aws_lambda_events::event::sqs::SqsMessage;
 
 use super::{BatchHandler, Entry, InvalidReason, Outcome, State};
 use crate::config::ConfigError;
 use crate::ledger::Position;
 use crate::message::StatusMessage;
+use crate::metrics::InvocationMetrics;
 use crate::platform::Platform;
 use crate::validate::{parse_body, salvage_identity};
 
@@ -15,6 +18,8 @@ impl<P: Platform> BatchHandler<P> {
     pub(super) async fn prepare<'e>(
         &self,
         record: &'e SqsMessage,
+        metrics: &InvocationMetrics,
+        arrived_ms: i64,
     ) -> Entry<'e, P::Settings, P::Payload> {
         let mut entry = Entry {
             record,
@@ -24,6 +29,12 @@ impl<P: Platform> BatchHandler<P> {
             account: None,
             order_id: None,
             state: State::Done(Outcome::transient("not processed")),
+            probe: Arc::clone(metrics.unattributed()),
+            age_ms: record
+                .attributes
+                .get("SentTimestamp")
+                .and_then(|sent| sent.parse::<i64>().ok())
+                .map(|sent| arrived_ms - sent),
             locked_until_ms: None,
         };
         let body = record.body.as_deref().unwrap_or_default();
@@ -36,13 +47,31 @@ impl<P: Platform> BatchHandler<P> {
                 entry.producer_id = message.id.clone();
                 entry.account = Some(message.account.clone());
                 entry.order_id = Some(message.order.key());
-                self.resolve(&message).await
+                let (state, configured) = self.resolve(&message).await;
+                if configured {
+                    entry.probe = metrics.account(&message.account);
+                }
+                state
             }
         };
         entry
     }
 
-    pub(super) async fn resolve(&self, message: &StatusMessage) -> State<P::Settings, P::Payload> {
+    /// The message's state once its account is resolved and it is mapped, and whether its
+    /// account is configured (only those get an account of their own in the metrics).
+    pub(super) async fn resolve(
+        &self,
+        message: &StatusMessage,
+    ) -> (State<P::Settings, P::Payload>, bool) {
+        let state = self.resolve_state(message).await;
+        let configured = match &state {
+            State::Ready { .. } => true,
+            State::Done(_) => self.accounts.is_loaded(&message.account).await,
+        };
+        (state, configured)
+    }
+
+    async fn resolve_state(&self, message: &StatusMessage) -> State<P::Settings, P::Payload> {
         if message.platform != P::NAME {
             return State::Done(Outcome::invalid(
                 InvalidReason::Platform,

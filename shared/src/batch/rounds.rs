@@ -50,6 +50,7 @@ impl<P: Platform> BatchHandler<P> {
                     entry: index,
                     key: LedgerKey::new(P::NAME, &account.name, unit.target.clone()),
                     account: Arc::clone(&account),
+                    probe: Arc::clone(&entry.probe),
                     position: position.clone(),
                     unit,
                     claim: None,
@@ -212,6 +213,8 @@ mod tests {
             account: None,
             order_id: None,
             state,
+            probe: Default::default(),
+            age_ms: None,
             locked_until_ms: None,
         }
     }

@@ -77,7 +77,9 @@ impl<P: Platform> BatchHandler<P> {
                     .filter_map(|&i| work[i].claim.as_ref())
                     .map(|claim| claim.lease_until_ms)
                     .min();
-                let upload = self.platform.upload(account, &payloads);
+                let probe = &work[chunk[0]].probe;
+                probe.add(|f| f.units_per_call.add(chunk.len() as f64));
+                let upload = probe.scope(self.platform.upload(account, &payloads));
                 let mut answer = match lease_until_ms {
                     Some(until) => self.within_lease(until, chunk.len(), upload).await,
                     None => upload.await,

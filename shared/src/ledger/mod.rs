@@ -39,6 +39,7 @@ pub use record::{
 pub use sweep::ExpiredLeases;
 
 use crate::aws::error_text;
+use crate::metrics;
 
 /// The update clause that gives a lease back.
 const RELEASE: &str = "REMOVE #lease_token, #lease_until, #lease_fp, #lease_pos, #lease_tracking";
@@ -230,8 +231,8 @@ impl Ledger {
             .expression_attribute_values(":expires", self.expires_at(now_ms))
             .return_values(ReturnValue::AllOld)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
+            .send();
+        let result = metrics::ledger_request(result).await;
         match result {
             Ok(output) => Ok(ClaimOutcome::Claimed(Box::new(Claim {
                 token,
@@ -331,7 +332,7 @@ impl Ledger {
                 )
                 .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
         };
-        fenced(update.send().await)
+        fenced(metrics::ledger_request(update.send()).await)
     }
 
     /// Gives a lease back without recording anything (after a transient failure).
@@ -344,9 +345,8 @@ impl Ledger {
             .lease_update(key, &claim.token)
             .update_expression(RELEASE)
             .condition_expression("#lease_token = :token")
-            .send()
-            .await;
-        fenced(result)
+            .send();
+        fenced(metrics::ledger_request(result).await)
     }
 
     /// Every record of one order (the order and its items), with their histories.
