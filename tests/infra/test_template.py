@@ -34,6 +34,19 @@ import template_generator  # noqa: E402
 
 PLATFORMS = registry.load()
 SCHEDULE_INPUTS = {'{"action":"drain"}', '{"action":"redrive"}', '{"action":"sweep"}'}
+# Every platform's alarms (logical id suffixes), each sent to the optional AlarmTopicArn.
+ALARMS = ("DeadLettersAlarm", "OldestMessageAlarm", "RefusalsAlarm", "PlatformLatencyAlarm", "NoUploadsAlarm")
+ALARM_ACTIONS = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+
+# The metrics the functions log in the OrderStatus namespace (Embedded Metric Format): per
+# invocation, with the dimension Platform (and Platform plus Account), and per scheduled sweep,
+# with Platform alone. The dashboard and the alarms may read these only.
+INVOCATION_METRICS = {
+    "Messages", "Uploaded", "Duplicate", "Stale", "NotApplicable", "Invalid", "Rejected", "Transient",
+    "DeadLettered", "PlatformCalls", "PlatformLatency", "PlatformRetries", "PlatformThrottles",
+    "UnitsPerCall", "LedgerRequests", "LedgerLatency", "OldestMessageAge",
+}
+SWEEP_METRICS = {"ExpiredLeases", "QueueVisible", "QueueInFlight", "DeadLetters", "OldDeadLetters"}
 
 
 def moto_endpoint() -> str:
@@ -50,6 +63,25 @@ def lint(path: Path) -> subprocess.CompletedProcess:
 
 def resources_of_type(template: dict, resource_type: str) -> dict[str, dict]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def evaluate(expression: str, **values: float) -> float | None:
+    """One data point of a CloudWatch metric-math expression, for what the alarms use: IF with
+    two or three arguments, AND, comparisons and arithmetic. None is no data point: IF without
+    a third argument when its condition is false, or a division by zero (CloudWatch drops both)."""
+
+    def if_(condition, true, false=None):
+        return true if condition else false
+
+    python = re.sub(r"\bAND\b", "and", expression)
+    unknown = set(re.findall(r"[A-Za-z_]\w*", python)) - {"and", "IF"} - set(values)
+    if unknown:
+        raise AssertionError(f"{expression}: no value for {sorted(unknown)}")
+    try:
+        return eval(python, {"__builtins__": {}, "IF": if_}, dict(values))  # noqa: S307 (our own template)
+    except ZeroDivisionError:
+        return None
+
 
 
 # An entry a later platform could have: CV3's, renamed, with a reserved concurrency (as
@@ -155,8 +187,7 @@ class PlatformListTest(unittest.TestCase):
     def test_each_platform_has_a_template_block(self):
         template = infra.load_template()
         for platform in PLATFORMS:
-            for suffix in ("Queue", "DeadLetterQueue", "Function", "FunctionLogGroup", "DeadLettersAlarm",
-                           "OldestMessageAlarm", "QueuePolicy"):
+            for suffix in ("Queue", "DeadLetterQueue", "Function", "FunctionLogGroup", "QueuePolicy") + ALARMS:
                 self.assertIn(f"{platform.logical_id}{suffix}", template["Resources"], platform.name)
             for suffix in ("QueueUrl", "QueueArn", "DeadLetterQueueUrl", "DeadLetterQueueArn", "FunctionName"):
                 self.assertIn(f"{platform.logical_id}{suffix}", template["Outputs"], platform.name)
@@ -329,7 +360,7 @@ class TransformTest(unittest.TestCase):
             self.assertEqual(oldest["MetricName"], "ApproximateAgeOfOldestMessage")
             self.assertEqual(oldest["Threshold"], {"Ref": "OldestMessageAlarmSeconds"})
             for alarm in (dlq, oldest):
-                self.assertEqual(alarm["AlarmActions"]["Fn::If"][0], "HasAlarmTopic")
+                self.assertEqual(alarm["AlarmActions"], ALARM_ACTIONS)
 
     def test_producers_get_send_message_through_a_queue_policy(self):
         for platform in PLATFORMS:
@@ -355,6 +386,129 @@ class TransformTest(unittest.TestCase):
             self.assertIn(f"{platform.logical_id}Function", removed)
             self.assertNotIn(f"{platform.logical_id}FunctionName", local["Outputs"])
             self.assertIn(f"{platform.logical_id}QueueUrl", local["Outputs"])
+
+
+class MetricAlarmsTest(unittest.TestCase):
+    """The alarms on the functions' own metrics (refusals, platform latency, no uploads), beside
+    the queue alarms: what they compute, their thresholds, and where they send."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sam = infra.load_template()
+        cls.template = infra.transform(cls.sam)
+        cls.alarms = resources_of_type(cls.template, "AWS::CloudWatch::Alarm")
+
+    def metric_math(self, alarm: dict, platform: registry.Platform) -> tuple[str, dict[str, str], set]:
+        """The alarm's one returned expression, its metrics by id, and their periods; every
+        metric is a Sum in OrderStatus for the platform alone (no Account)."""
+        returned = [m for m in alarm["Metrics"] if m.get("ReturnData")]
+        self.assertEqual(len(returned), 1, alarm["Metrics"])
+        metrics, periods = {}, set()
+        for metric in alarm["Metrics"]:
+            if metric is returned[0]:
+                continue
+            self.assertIs(metric["ReturnData"], False)
+            stat = metric["MetricStat"]
+            self.assertEqual(stat["Metric"]["Namespace"], "OrderStatus")
+            self.assertEqual(stat["Metric"]["Dimensions"], [{"Name": "Platform", "Value": platform.name}])
+            self.assertEqual(stat["Stat"], "Sum")
+            self.assertIn(stat["Metric"]["MetricName"], INVOCATION_METRICS)
+            metrics[metric["Id"]] = stat["Metric"]["MetricName"]
+            periods.add(json.dumps(stat["Period"], sort_keys=True))
+        # CloudWatch requires one period for every metric of an expression.
+        self.assertEqual(len(periods), 1, periods)
+        return returned[0]["Expression"], metrics, periods
+
+    def test_every_alarm_pages_through_the_optional_topic_and_says_what_to_do(self):
+        self.assertEqual(len(self.alarms), len(ALARMS) * len(PLATFORMS))
+        for name, alarm in self.alarms.items():
+            props = alarm["Properties"]
+            self.assertEqual(props["AlarmActions"], ALARM_ACTIONS, name)
+            self.assertEqual(props["OKActions"], ALARM_ACTIONS, name)
+            self.assertEqual(props["TreatMissingData"], "notBreaching", name)
+            self.assertGreater(len(props["AlarmDescription"]), 80, name)
+        self.assertEqual(self.sam["Conditions"]["HasAlarmTopic"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]})
+
+    def test_no_alarm_spans_more_than_a_day(self):
+        # CloudWatch refuses an alarm whose periods add up to more than a day (for periods under
+        # an hour; seven days above); a period from the mapping counts at its largest.
+        def longest(period) -> int:
+            if isinstance(period, int):
+                return period
+            mapping, _, key = period["Fn::FindInMap"]
+            return max(entry[key] for entry in self.sam["Mappings"][mapping].values())
+
+        for name, alarm in self.alarms.items():
+            props = alarm["Properties"]
+            periods = [props["Period"]] if "Period" in props else [
+                m["MetricStat"]["Period"] for m in props["Metrics"] if "MetricStat" in m
+            ]
+            for period in periods:
+                self.assertEqual(longest(period) % 60, 0, name)
+                self.assertLessEqual(longest(period) * props["EvaluationPeriods"], 86400, name)
+
+    def test_refusals_alarm_is_the_refused_share_of_messages(self):
+        params = self.sam["Parameters"]["RefusalAlarmPercent"]
+        self.assertEqual((params["Default"], params["MinValue"], params["MaxValue"]), (5, 0, 100))
+        for platform in PLATFORMS:
+            alarm = self.alarms[f"{platform.logical_id}RefusalsAlarm"]["Properties"]
+            expression, metrics, periods = self.metric_math(alarm, platform)
+            self.assertEqual(sorted(metrics.values()), ["Invalid", "Messages", "Rejected"], platform.name)
+            self.assertEqual(periods, {"3600"})
+            self.assertEqual(alarm["Threshold"], {"Ref": "RefusalAlarmPercent"})
+            self.assertEqual(alarm["ComparisonOperator"], "GreaterThanThreshold")
+            self.assertEqual(alarm["EvaluationPeriods"], 1)
+            self.assertIn(f"orderstatus dlq list --platform {platform.name}", alarm["AlarmDescription"])
+            ids = {metric: id_ for id_, metric in metrics.items()}
+
+            def share(messages, invalid, rejected):
+                return evaluate(expression, **{ids["Messages"]: messages, ids["Invalid"]: invalid,
+                                               ids["Rejected"]: rejected})
+
+            self.assertEqual(share(100, 4, 2), 6.0)
+            self.assertEqual(share(200, 0, 10), 5.0)
+            self.assertEqual(share(3, 0, 0), 0.0)
+            # An hour without messages is no data point, not a refused one.
+            self.assertIsNone(share(0, 0, 0))
+
+    def test_latency_alarm_is_the_platform_calls_p99(self):
+        params = self.sam["Parameters"]["PlatformLatencyAlarmMilliseconds"]
+        self.assertEqual((params["Default"], params["MinValue"]), (10000, 100))
+        for platform in PLATFORMS:
+            alarm = self.alarms[f"{platform.logical_id}PlatformLatencyAlarm"]["Properties"]
+            self.assertEqual((alarm["Namespace"], alarm["MetricName"]), ("OrderStatus", "PlatformLatency"))
+            self.assertEqual(alarm["Dimensions"], [{"Name": "Platform", "Value": platform.name}])
+            self.assertEqual(alarm["ExtendedStatistic"], "p99")
+            self.assertNotIn("Statistic", alarm)
+            self.assertEqual(alarm["Threshold"], {"Ref": "PlatformLatencyAlarmMilliseconds"})
+            self.assertEqual(alarm["ComparisonOperator"], "GreaterThanThreshold")
+            self.assertEqual((alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]), (300, 3, 3))
+            self.assertEqual(alarm["EvaluateLowSampleCountPercentile"], "evaluate")
+
+    def test_no_uploads_alarm_is_messages_without_an_upload_over_the_hours(self):
+        params = self.sam["Parameters"]["NoUploadsAlarmHours"]
+        self.assertEqual(params["Default"], "6")
+        mapping = self.sam["Mappings"]["NoUploadsAlarmPeriods"]
+        self.assertEqual(sorted(mapping, key=int), sorted(params["AllowedValues"], key=int))
+        for hours, entry in mapping.items():
+            self.assertEqual(entry["Seconds"], int(hours) * 3600, hours)
+        for platform in PLATFORMS:
+            alarm = self.alarms[f"{platform.logical_id}NoUploadsAlarm"]["Properties"]
+            expression, metrics, periods = self.metric_math(alarm, platform)
+            self.assertEqual(sorted(metrics.values()), ["Messages", "Uploaded"], platform.name)
+            # One period spans the whole window, so messages anywhere in it count.
+            window = {"Fn::FindInMap": ["NoUploadsAlarmPeriods", {"Ref": "NoUploadsAlarmHours"}, "Seconds"]}
+            self.assertEqual(periods, {json.dumps(window, sort_keys=True)})
+            self.assertEqual(alarm["EvaluationPeriods"], 1)
+            self.assertEqual((alarm["Threshold"], alarm["ComparisonOperator"]), (0, "GreaterThanThreshold"))
+            ids = {metric: id_ for id_, metric in metrics.items()}
+
+            def stalled(messages, uploaded):
+                return evaluate(expression, **{ids["Messages"]: messages, ids["Uploaded"]: uploaded})
+
+            self.assertEqual(stalled(12, 0), 1)
+            self.assertEqual(stalled(12, 1), 0)
+            self.assertEqual(stalled(0, 0), 0)
 
 
 def public_endpoints() -> list[tuple[registry.Platform, str]]:
@@ -482,7 +636,7 @@ class DeployTest(unittest.TestCase):
         template = body if isinstance(body, dict) else json.loads(body)
         types = [v["Type"] for v in template["Resources"].values()]
         self.assertEqual(types.count("AWS::Scheduler::Schedule"), 3 * len(PLATFORMS))
-        self.assertEqual(types.count("AWS::CloudWatch::Alarm"), 2 * len(PLATFORMS))
+        self.assertEqual(types.count("AWS::CloudWatch::Alarm"), len(ALARMS) * len(PLATFORMS))
         self.assertEqual(types.count("AWS::SQS::QueuePolicy"), len(PLATFORMS))
 
     def test_report_what_moto_created(self):
