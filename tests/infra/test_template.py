@@ -83,6 +83,69 @@ def evaluate(expression: str, **values: float) -> float | None:
         return None
 
 
+STAND_IN_REGION = "eu-central-1"
+
+
+def dashboard_body(template: dict, parameters: dict[str, str] | None = None) -> dict:
+    """The dashboard's body as CloudFormation makes it, parsed: Sub's ${AWS::Region} becomes
+    STAND_IN_REGION, a ${Queue.QueueName} the stand-in name queue-of-<Queue> (it must name a queue
+    of the template), a ${Parameter} its value in `parameters`, else its default."""
+    resource = template["Resources"]["Dashboard"]
+    body = resource["Properties"]["DashboardBody"]["Fn::Sub"]
+    if not isinstance(body, str):
+        raise AssertionError(f"the dashboard's Sub has variables of its own: {body!r}")
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name == "AWS::Region":
+            return STAND_IN_REGION
+        if "." in name:
+            logical_id, attribute = name.split(".", 1)
+            queue = template["Resources"].get(logical_id, {})
+            if queue.get("Type") != "AWS::SQS::Queue" or attribute != "QueueName":
+                raise AssertionError(f"the dashboard reads ${{{name}}}, not a queue's name")
+            return f"queue-of-{logical_id}"
+        if name not in template["Parameters"]:
+            raise AssertionError(f"the dashboard reads ${{{name}}}, which is no parameter")
+        return (parameters or {}).get(name, str(template["Parameters"][name]["Default"]))
+
+    return json.loads(re.sub(r"\$\{([^}]*)\}", value, body))
+
+
+def metric_lines(widget: dict) -> list[tuple[str, str, dict[str, str], dict]]:
+    """(namespace, metric, dimensions, options) of each metric a widget graphs; an expression
+    line has namespace and metric None."""
+    lines = []
+    for line in widget.get("properties", {}).get("metrics", []):
+        options = line[-1] if isinstance(line[-1], dict) else {}
+        names = line[:-1] if options else line
+        if not names:
+            lines.append((None, None, {}, options))
+            continue
+        if "." in names:
+            raise AssertionError(f"spell out every metric line (no '.' shorthand): {line}")
+        namespace, metric, *pairs = names
+        lines.append((namespace, metric, dict(zip(pairs[::2], pairs[1::2])), options))
+    return lines
+
+
+def widgets_by_platform(body: dict) -> dict[str, list[dict]]:
+    """The dashboard's widgets by the platform they follow (each platform's start with a text
+    header naming it)."""
+    groups: dict[str, list[dict]] = {}
+    current = None
+    for widget in body["widgets"]:
+        if widget["type"] == "text":
+            named = re.findall(r"platform `(\w+)`", widget["properties"]["markdown"])
+            if not named:
+                raise AssertionError(f"a text widget names no platform: {widget}")
+            current = named[0]
+            groups.setdefault(current, [])
+        elif current is None:
+            raise AssertionError(f"a widget before any platform's header: {widget}")
+        groups[current].append(widget)
+    return groups
+
 
 # An entry a later platform could have: CV3's, renamed, with a reserved concurrency (as
 # ChannelAdvisor will need). Generating from a list with it proves that a platform is one
@@ -159,6 +222,9 @@ class GeneratedTemplateTest(unittest.TestCase):
         )
         self.assertIn("NewshopConcurrencyReserved", template["Conditions"])
         self.assertNotIn("ReservedConcurrentExecutions", template["Resources"]["Cv3Function"]["Properties"])
+        newshop = widgets_by_platform(dashboard_body(template))["newshop"]
+        graphed = {(ns, m, dims.get("Platform")) for w in newshop for ns, m, dims, _ in metric_lines(w)}
+        self.assertIn(("OrderStatus", "Uploaded", "newshop"), graphed)
 
     def test_template_builds_the_list_binaries(self):
         # scripts/package packages the list's binaries; sam build builds the template's.
@@ -511,6 +577,118 @@ class MetricAlarmsTest(unittest.TestCase):
             self.assertEqual(stalled(0, 0), 0)
 
 
+class DashboardTest(unittest.TestCase):
+    """The stack's dashboard: JSON once Sub has filled it in, a header and graphs per platform of
+    the list, reading only metrics the functions log."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sam = infra.load_template()
+        cls.template = infra.transform(cls.sam)
+        cls.body = dashboard_body(cls.template)
+        cls.groups = widgets_by_platform(cls.body)
+
+    def test_one_dashboard_named_after_the_stack(self):
+        dashboards = resources_of_type(self.template, "AWS::CloudWatch::Dashboard")
+        self.assertEqual(list(dashboards), ["Dashboard"])
+        self.assertEqual(dashboards["Dashboard"]["Properties"]["DashboardName"], {"Ref": "AWS::StackName"})
+
+    def test_every_platform_of_the_list_has_its_widgets_in_order(self):
+        self.assertEqual(list(self.groups), [p.name for p in PLATFORMS])
+        for platform in PLATFORMS:
+            widgets = self.groups[platform.name]
+            # (namespace, metric, platform or queue, statistic: the line's own or its widget's)
+            graphed = {(ns, m, d.get("Platform") or d.get("QueueName"), o.get("stat", w["properties"].get("stat")))
+                       for w in widgets for ns, m, d, o in metric_lines(w)}
+            queue = f"queue-of-{platform.logical_id}Queue"
+            dlq = f"queue-of-{platform.logical_id}DeadLetterQueue"
+            expected = {
+                *(("OrderStatus", m, platform.name, "Sum") for m in
+                  ("Uploaded", "Duplicate", "Stale", "NotApplicable", "Invalid", "Rejected", "Transient",
+                   "DeadLettered")),
+                ("OrderStatus", "PlatformLatency", platform.name, "p50"),
+                ("OrderStatus", "PlatformLatency", platform.name, "p99"),
+                ("OrderStatus", "LedgerLatency", platform.name, "p50"),
+                ("OrderStatus", "LedgerLatency", platform.name, "p99"),
+                ("OrderStatus", "OldestMessageAge", platform.name, "Maximum"),
+                ("AWS/SQS", "ApproximateAgeOfOldestMessage", queue, "Maximum"),
+                ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq, "Maximum"),
+                ("AWS/SQS", "ApproximateAgeOfOldestMessage", dlq, "Maximum"),
+                ("OrderStatus", "ExpiredLeases", platform.name, "Maximum"),
+            }
+            self.assertLessEqual(expected, graphed, platform.name)
+            # Nothing of another platform's in its rows.
+            others = {p.name for p in PLATFORMS} - {platform.name}
+            others |= {f"queue-of-{p.logical_id}{q}" for p in PLATFORMS if p is not platform
+                       for q in ("Queue", "DeadLetterQueue")}
+            self.assertFalse({g for g in graphed if g[2] in others}, platform.name)
+
+    def test_metrics_are_the_ones_logged_and_platform_wide(self):
+        namespaces = set()
+        for name, widgets in self.groups.items():
+            for widget in widgets:
+                if widget["type"] != "metric":
+                    continue
+                self.assertEqual(widget["properties"]["region"], STAND_IN_REGION)
+                for namespace, metric, dimensions, options in metric_lines(widget):
+                    namespaces.add(namespace)
+                    if namespace == "OrderStatus":
+                        self.assertIn(metric, INVOCATION_METRICS | SWEEP_METRICS)
+                        # The Platform set only: a graph per account would be one line per account.
+                        self.assertEqual(dimensions, {"Platform": name}, metric)
+                    elif namespace == "AWS/SQS":
+                        self.assertEqual(list(dimensions), ["QueueName"], metric)
+                    else:
+                        self.assertIsNone(namespace, widget)
+                        self.assertIn("expression", options)
+        self.assertEqual(namespaces, {"OrderStatus", "AWS/SQS", None})
+
+    def test_sweep_metrics_graphed_are_the_ones_sweep_logs(self):
+        sweep = (ROOT / "shared" / "src" / "scheduled" / "sweep.rs").read_text()
+        logged = set(re.findall(r'\{"Name": "(\w+)", "Unit"', sweep))
+        self.assertEqual(logged, SWEEP_METRICS, "shared/src/scheduled/sweep.rs logs other metrics now")
+        self.assertIn('"OrderStatus"', sweep)
+
+    def test_refusal_graph_is_the_alarm_and_thresholds_are_the_parameters(self):
+        alarms = resources_of_type(self.template, "AWS::CloudWatch::Alarm")
+        # Values other than the defaults, so that a threshold written into the body fails.
+        thresholds = {"RefusalAlarmPercent": 17, "PlatformLatencyAlarmMilliseconds": 4321,
+                      "OldestMessageAlarmSeconds": 1234}
+        for name, value in thresholds.items():
+            self.assertNotEqual(self.sam["Parameters"][name]["Default"], value)
+        groups = widgets_by_platform(dashboard_body(self.template, {k: str(v) for k, v in thresholds.items()}))
+        for platform in PLATFORMS:
+            widgets = {w["properties"]["title"]: w["properties"] for w in groups[platform.name]
+                       if w["type"] == "metric"}
+            refused = widgets[f"{platform.display_name}: refused, % of the hour's messages"]
+            alarm = alarms[f"{platform.logical_id}RefusalsAlarm"]["Properties"]
+            graphed = [o["expression"] for _, _, _, o in metric_lines({"properties": refused}) if "expression" in o]
+            self.assertEqual(graphed, [m["Expression"] for m in alarm["Metrics"] if m.get("ReturnData")])
+            lines = {title: [a["value"] for a in props.get("annotations", {}).get("horizontal", [])]
+                     for title, props in widgets.items()}
+            self.assertEqual(lines[f"{platform.display_name}: refused, % of the hour's messages"],
+                             [thresholds["RefusalAlarmPercent"]])
+            self.assertEqual(lines[f"{platform.display_name}: platform call latency (ms)"],
+                             [thresholds["PlatformLatencyAlarmMilliseconds"]])
+            self.assertEqual(lines[f"{platform.display_name}: oldest message age (s)"],
+                             [thresholds["OldestMessageAlarmSeconds"]])
+
+    def test_each_platform_fills_whole_rows(self):
+        # Widgets without x and y flow left to right: a platform whose widths fill whole rows
+        # of 24 keeps the next platform's header at the start of a row.
+        for name, widgets in self.groups.items():
+            self.assertFalse([w for w in widgets if "x" in w or "y" in w], name)
+            self.assertEqual(sum(w["width"] for w in widgets) % 24, 0, name)
+
+    def test_substitution_catches_a_broken_body(self):
+        # A stray comma makes the body invalid JSON: proves the parse above can fail.
+        broken = copy.deepcopy(self.template)
+        props = broken["Resources"]["Dashboard"]["Properties"]
+        props["DashboardBody"]["Fn::Sub"] = props["DashboardBody"]["Fn::Sub"].replace("]\n", "],\n", 1)
+        with self.assertRaises(json.JSONDecodeError):
+            dashboard_body(broken)
+
+
 def public_endpoints() -> list[tuple[registry.Platform, str]]:
     """(platform, logical-id prefix of the endpoint's function) for every public endpoint listed,
     e.g. Seller Center's getStatusDetailOptionList: SellerCenterStatusDetails."""
@@ -558,6 +736,7 @@ class DeployTest(unittest.TestCase):
             "BatchSize": "250",
             "LedgerDeletionProtection": "false",
             "ProducerPrincipals": "111122223333",
+            "RefusalAlarmPercent": "7",
         }
         # A platform with its own batch-size parameter (Seller Center) gets another value.
         cls.batch_sizes = {p.name: cls.parameters["BatchSize"] for p in PLATFORMS}
@@ -638,6 +817,24 @@ class DeployTest(unittest.TestCase):
         self.assertEqual(types.count("AWS::Scheduler::Schedule"), 3 * len(PLATFORMS))
         self.assertEqual(types.count("AWS::CloudWatch::Alarm"), len(ALARMS) * len(PLATFORMS))
         self.assertEqual(types.count("AWS::SQS::QueuePolicy"), len(PLATFORMS))
+
+    def test_dashboard_resolves_to_json_with_the_stack_s_queues(self):
+        # moto's CloudFormation creates the dashboard with Sub resolved: the body must be JSON
+        # that names the queues the stack made, in the stack's region.
+        self.assertIn("Dashboard", self.created)
+        cloudwatch = infra.client("cloudwatch", self.endpoint)
+        body = json.loads(cloudwatch.get_dashboard(DashboardName=self.stack_name)["DashboardBody"])
+        groups = widgets_by_platform(body)
+        self.assertEqual(list(groups), [p.name for p in PLATFORMS])
+        for platform in PLATFORMS:
+            queues = {d["QueueName"] for w in groups[platform.name] for _, _, d, _ in metric_lines(w) if "QueueName" in d}
+            expected = {self.outputs[f"{platform.logical_id}{q}Url"].rsplit("/", 1)[1] for q in ("Queue", "DeadLetterQueue")}
+            self.assertEqual(queues, expected, platform.name)
+            regions = {w["properties"]["region"] for w in groups[platform.name] if w["type"] == "metric"}
+            self.assertEqual(regions, {infra.REGION})
+            lines = [a["value"] for w in groups[platform.name]
+                     for a in w["properties"].get("annotations", {}).get("horizontal", []) if a["label"] == "alarm"]
+            self.assertIn(7, lines, "the refusal threshold is the deployed parameter's value")
 
     def test_report_what_moto_created(self):
         template = infra.transform(infra.load_template(), self.parameters)
