@@ -623,6 +623,14 @@ class DashboardTest(unittest.TestCase):
                        for q in ("Queue", "DeadLetterQueue")}
             self.assertFalse({g for g in graphed if g[2] in others}, platform.name)
 
+    def test_stacked_outcomes_add_up_to_the_messages(self):
+        # A stacked graph's top is its lines' sum: only outcomes (one per message) may be in it.
+        outcomes = {"Uploaded", "Duplicate", "Stale", "NotApplicable", "Invalid", "Rejected", "Transient"}
+        for name, widgets in self.groups.items():
+            stacked = [w for w in widgets if w.get("properties", {}).get("stacked")]
+            self.assertEqual(len(stacked), 1, name)
+            self.assertEqual({m for _, m, _, _ in metric_lines(stacked[0])}, outcomes, name)
+
     def test_metrics_are_the_ones_logged_and_platform_wide(self):
         namespaces = set()
         for name, widgets in self.groups.items():
