@@ -26,7 +26,9 @@ ROOT = registry.ROOT
 STACK_BLOCK = ROOT / "infra" / "blocks" / "stack.yaml"
 PLATFORM_BLOCK = ROOT / "infra" / "blocks" / "platform.yaml"
 TEMPLATE = ROOT / "infra" / "template.yaml"
-SECTIONS = ("Parameters", "Conditions", "Resources", "Outputs")
+# DashboardWidgets is not a template section: it is the platform's part of the dashboard's
+# JSON body (stack.yaml's Dashboard resource), so a new platform gets its graphs too.
+SECTIONS = ("Parameters", "Conditions", "Resources", "Outputs", "DashboardWidgets")
 # Where descriptions and comments from the list are wrapped, as the hand-written parts are.
 WIDTH = 96
 
@@ -266,6 +268,8 @@ def generate(platforms_file: Path = registry.PLATFORMS_FILE) -> str:
                 # A blank line between platforms, as between resources.
                 "platform_resources": joined("Resources", "\n\n"),
                 "platform_outputs": joined("Outputs", "\n"),
+                # Elements of one JSON array.
+                "platform_dashboard_widgets": joined("DashboardWidgets", ",\n"),
             }
         ],
     )

@@ -34,6 +34,19 @@ import template_generator  # noqa: E402
 
 PLATFORMS = registry.load()
 SCHEDULE_INPUTS = {'{"action":"drain"}', '{"action":"redrive"}', '{"action":"sweep"}'}
+# Every platform's alarms (logical id suffixes), each sent to the optional AlarmTopicArn.
+ALARMS = ("DeadLettersAlarm", "OldestMessageAlarm", "RefusalsAlarm", "PlatformLatencyAlarm", "NoUploadsAlarm")
+ALARM_ACTIONS = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+
+# The metrics the functions log in the OrderStatus namespace (Embedded Metric Format): per
+# invocation, with the dimension Platform (and Platform plus Account), and per scheduled sweep,
+# with Platform alone. The dashboard and the alarms may read these only.
+INVOCATION_METRICS = {
+    "Messages", "Uploaded", "Duplicate", "Stale", "NotApplicable", "Invalid", "Rejected", "Transient",
+    "DeadLettered", "PlatformCalls", "PlatformLatency", "PlatformRetries", "PlatformThrottles",
+    "UnitsPerCall", "LedgerRequests", "LedgerLatency", "OldestMessageAge",
+}
+SWEEP_METRICS = {"ExpiredLeases", "QueueVisible", "QueueInFlight", "DeadLetters", "OldDeadLetters"}
 
 
 def moto_endpoint() -> str:
@@ -50,6 +63,88 @@ def lint(path: Path) -> subprocess.CompletedProcess:
 
 def resources_of_type(template: dict, resource_type: str) -> dict[str, dict]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def evaluate(expression: str, **values: float) -> float | None:
+    """One data point of a CloudWatch metric-math expression, for what the alarms use: IF with
+    two or three arguments, AND, comparisons and arithmetic. None is no data point: IF without
+    a third argument when its condition is false, or a division by zero (CloudWatch drops both)."""
+
+    def if_(condition, true, false=None):
+        return true if condition else false
+
+    python = re.sub(r"\bAND\b", "and", expression)
+    unknown = set(re.findall(r"[A-Za-z_]\w*", python)) - {"and", "IF"} - set(values)
+    if unknown:
+        raise AssertionError(f"{expression}: no value for {sorted(unknown)}")
+    try:
+        return eval(python, {"__builtins__": {}, "IF": if_}, dict(values))  # noqa: S307 (our own template)
+    except ZeroDivisionError:
+        return None
+
+
+STAND_IN_REGION = "eu-central-1"
+
+
+def dashboard_body(template: dict, parameters: dict[str, str] | None = None) -> dict:
+    """The dashboard's body as CloudFormation makes it, parsed: Sub's ${AWS::Region} becomes
+    STAND_IN_REGION, a ${Queue.QueueName} the stand-in name queue-of-<Queue> (it must name a queue
+    of the template), a ${Parameter} its value in `parameters`, else its default."""
+    resource = template["Resources"]["Dashboard"]
+    body = resource["Properties"]["DashboardBody"]["Fn::Sub"]
+    if not isinstance(body, str):
+        raise AssertionError(f"the dashboard's Sub has variables of its own: {body!r}")
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name == "AWS::Region":
+            return STAND_IN_REGION
+        if "." in name:
+            logical_id, attribute = name.split(".", 1)
+            queue = template["Resources"].get(logical_id, {})
+            if queue.get("Type") != "AWS::SQS::Queue" or attribute != "QueueName":
+                raise AssertionError(f"the dashboard reads ${{{name}}}, not a queue's name")
+            return f"queue-of-{logical_id}"
+        if name not in template["Parameters"]:
+            raise AssertionError(f"the dashboard reads ${{{name}}}, which is no parameter")
+        return (parameters or {}).get(name, str(template["Parameters"][name]["Default"]))
+
+    return json.loads(re.sub(r"\$\{([^}]*)\}", value, body))
+
+
+def metric_lines(widget: dict) -> list[tuple[str, str, dict[str, str], dict]]:
+    """(namespace, metric, dimensions, options) of each metric a widget graphs; an expression
+    line has namespace and metric None."""
+    lines = []
+    for line in widget.get("properties", {}).get("metrics", []):
+        options = line[-1] if isinstance(line[-1], dict) else {}
+        names = line[:-1] if options else line
+        if not names:
+            lines.append((None, None, {}, options))
+            continue
+        if "." in names:
+            raise AssertionError(f"spell out every metric line (no '.' shorthand): {line}")
+        namespace, metric, *pairs = names
+        lines.append((namespace, metric, dict(zip(pairs[::2], pairs[1::2])), options))
+    return lines
+
+
+def widgets_by_platform(body: dict) -> dict[str, list[dict]]:
+    """The dashboard's widgets by the platform they follow (each platform's start with a text
+    header naming it)."""
+    groups: dict[str, list[dict]] = {}
+    current = None
+    for widget in body["widgets"]:
+        if widget["type"] == "text":
+            named = re.findall(r"platform `(\w+)`", widget["properties"]["markdown"])
+            if not named:
+                raise AssertionError(f"a text widget names no platform: {widget}")
+            current = named[0]
+            groups.setdefault(current, [])
+        elif current is None:
+            raise AssertionError(f"a widget before any platform's header: {widget}")
+        groups[current].append(widget)
+    return groups
 
 
 # An entry a later platform could have: CV3's, renamed, with a reserved concurrency (as
@@ -127,6 +222,9 @@ class GeneratedTemplateTest(unittest.TestCase):
         )
         self.assertIn("NewshopConcurrencyReserved", template["Conditions"])
         self.assertNotIn("ReservedConcurrentExecutions", template["Resources"]["Cv3Function"]["Properties"])
+        newshop = widgets_by_platform(dashboard_body(template))["newshop"]
+        graphed = {(ns, m, dims.get("Platform")) for w in newshop for ns, m, dims, _ in metric_lines(w)}
+        self.assertIn(("OrderStatus", "Uploaded", "newshop"), graphed)
 
     def test_template_builds_the_list_binaries(self):
         # scripts/package packages the list's binaries; sam build builds the template's.
@@ -155,8 +253,7 @@ class PlatformListTest(unittest.TestCase):
     def test_each_platform_has_a_template_block(self):
         template = infra.load_template()
         for platform in PLATFORMS:
-            for suffix in ("Queue", "DeadLetterQueue", "Function", "FunctionLogGroup", "DeadLettersAlarm",
-                           "OldestMessageAlarm", "QueuePolicy"):
+            for suffix in ("Queue", "DeadLetterQueue", "Function", "FunctionLogGroup", "QueuePolicy") + ALARMS:
                 self.assertIn(f"{platform.logical_id}{suffix}", template["Resources"], platform.name)
             for suffix in ("QueueUrl", "QueueArn", "DeadLetterQueueUrl", "DeadLetterQueueArn", "FunctionName"):
                 self.assertIn(f"{platform.logical_id}{suffix}", template["Outputs"], platform.name)
@@ -329,7 +426,7 @@ class TransformTest(unittest.TestCase):
             self.assertEqual(oldest["MetricName"], "ApproximateAgeOfOldestMessage")
             self.assertEqual(oldest["Threshold"], {"Ref": "OldestMessageAlarmSeconds"})
             for alarm in (dlq, oldest):
-                self.assertEqual(alarm["AlarmActions"]["Fn::If"][0], "HasAlarmTopic")
+                self.assertEqual(alarm["AlarmActions"], ALARM_ACTIONS)
 
     def test_producers_get_send_message_through_a_queue_policy(self):
         for platform in PLATFORMS:
@@ -355,6 +452,249 @@ class TransformTest(unittest.TestCase):
             self.assertIn(f"{platform.logical_id}Function", removed)
             self.assertNotIn(f"{platform.logical_id}FunctionName", local["Outputs"])
             self.assertIn(f"{platform.logical_id}QueueUrl", local["Outputs"])
+
+
+class MetricAlarmsTest(unittest.TestCase):
+    """The alarms on the functions' own metrics (refusals, platform latency, no uploads), beside
+    the queue alarms: what they compute, their thresholds, and where they send."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sam = infra.load_template()
+        cls.template = infra.transform(cls.sam)
+        cls.alarms = resources_of_type(cls.template, "AWS::CloudWatch::Alarm")
+
+    def metric_math(self, alarm: dict, platform: registry.Platform) -> tuple[str, dict[str, str], set]:
+        """The alarm's one returned expression, its metrics by id, and their periods; every
+        metric is a Sum in OrderStatus for the platform alone (no Account)."""
+        returned = [m for m in alarm["Metrics"] if m.get("ReturnData")]
+        self.assertEqual(len(returned), 1, alarm["Metrics"])
+        metrics, periods = {}, set()
+        for metric in alarm["Metrics"]:
+            if metric is returned[0]:
+                continue
+            self.assertIs(metric["ReturnData"], False)
+            stat = metric["MetricStat"]
+            self.assertEqual(stat["Metric"]["Namespace"], "OrderStatus")
+            self.assertEqual(stat["Metric"]["Dimensions"], [{"Name": "Platform", "Value": platform.name}])
+            self.assertEqual(stat["Stat"], "Sum")
+            self.assertIn(stat["Metric"]["MetricName"], INVOCATION_METRICS)
+            metrics[metric["Id"]] = stat["Metric"]["MetricName"]
+            periods.add(json.dumps(stat["Period"], sort_keys=True))
+        # CloudWatch requires one period for every metric of an expression.
+        self.assertEqual(len(periods), 1, periods)
+        return returned[0]["Expression"], metrics, periods
+
+    def test_every_alarm_pages_through_the_optional_topic_and_says_what_to_do(self):
+        self.assertEqual(len(self.alarms), len(ALARMS) * len(PLATFORMS))
+        for name, alarm in self.alarms.items():
+            props = alarm["Properties"]
+            self.assertEqual(props["AlarmActions"], ALARM_ACTIONS, name)
+            self.assertEqual(props["OKActions"], ALARM_ACTIONS, name)
+            self.assertEqual(props["TreatMissingData"], "notBreaching", name)
+            self.assertGreater(len(props["AlarmDescription"]), 80, name)
+        self.assertEqual(self.sam["Conditions"]["HasAlarmTopic"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]})
+
+    def test_no_alarm_spans_more_than_a_day(self):
+        # CloudWatch refuses an alarm whose periods add up to more than a day (for periods under
+        # an hour; seven days above); a period from the mapping counts at its largest.
+        def longest(period) -> int:
+            if isinstance(period, int):
+                return period
+            mapping, _, key = period["Fn::FindInMap"]
+            return max(entry[key] for entry in self.sam["Mappings"][mapping].values())
+
+        for name, alarm in self.alarms.items():
+            props = alarm["Properties"]
+            periods = [props["Period"]] if "Period" in props else [
+                m["MetricStat"]["Period"] for m in props["Metrics"] if "MetricStat" in m
+            ]
+            for period in periods:
+                self.assertEqual(longest(period) % 60, 0, name)
+                self.assertLessEqual(longest(period) * props["EvaluationPeriods"], 86400, name)
+
+    def test_refusals_alarm_is_the_refused_share_of_messages(self):
+        params = self.sam["Parameters"]["RefusalAlarmPercent"]
+        self.assertEqual((params["Default"], params["MinValue"], params["MaxValue"]), (5, 0, 100))
+        for platform in PLATFORMS:
+            alarm = self.alarms[f"{platform.logical_id}RefusalsAlarm"]["Properties"]
+            expression, metrics, periods = self.metric_math(alarm, platform)
+            self.assertEqual(sorted(metrics.values()), ["Invalid", "Messages", "Rejected"], platform.name)
+            self.assertEqual(periods, {"3600"})
+            self.assertEqual(alarm["Threshold"], {"Ref": "RefusalAlarmPercent"})
+            self.assertEqual(alarm["ComparisonOperator"], "GreaterThanThreshold")
+            self.assertEqual(alarm["EvaluationPeriods"], 1)
+            self.assertIn(f"orderstatus dlq list --platform {platform.name}", alarm["AlarmDescription"])
+            ids = {metric: id_ for id_, metric in metrics.items()}
+
+            def share(messages, invalid, rejected):
+                return evaluate(expression, **{ids["Messages"]: messages, ids["Invalid"]: invalid,
+                                               ids["Rejected"]: rejected})
+
+            self.assertEqual(share(100, 4, 2), 6.0)
+            self.assertEqual(share(200, 0, 10), 5.0)
+            self.assertEqual(share(3, 0, 0), 0.0)
+            # An hour without messages is no data point, not a refused one.
+            self.assertIsNone(share(0, 0, 0))
+
+    def test_latency_alarm_is_the_platform_calls_p99(self):
+        params = self.sam["Parameters"]["PlatformLatencyAlarmMilliseconds"]
+        self.assertEqual((params["Default"], params["MinValue"]), (10000, 100))
+        for platform in PLATFORMS:
+            alarm = self.alarms[f"{platform.logical_id}PlatformLatencyAlarm"]["Properties"]
+            self.assertEqual((alarm["Namespace"], alarm["MetricName"]), ("OrderStatus", "PlatformLatency"))
+            self.assertEqual(alarm["Dimensions"], [{"Name": "Platform", "Value": platform.name}])
+            self.assertEqual(alarm["ExtendedStatistic"], "p99")
+            self.assertNotIn("Statistic", alarm)
+            self.assertEqual(alarm["Threshold"], {"Ref": "PlatformLatencyAlarmMilliseconds"})
+            self.assertEqual(alarm["ComparisonOperator"], "GreaterThanThreshold")
+            self.assertEqual((alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]), (300, 3, 3))
+            self.assertEqual(alarm["EvaluateLowSampleCountPercentile"], "evaluate")
+
+    def test_no_uploads_alarm_is_messages_without_an_upload_over_the_hours(self):
+        params = self.sam["Parameters"]["NoUploadsAlarmHours"]
+        self.assertEqual(params["Default"], "6")
+        mapping = self.sam["Mappings"]["NoUploadsAlarmPeriods"]
+        self.assertEqual(sorted(mapping, key=int), sorted(params["AllowedValues"], key=int))
+        for hours, entry in mapping.items():
+            self.assertEqual(entry["Seconds"], int(hours) * 3600, hours)
+        for platform in PLATFORMS:
+            alarm = self.alarms[f"{platform.logical_id}NoUploadsAlarm"]["Properties"]
+            expression, metrics, periods = self.metric_math(alarm, platform)
+            self.assertEqual(sorted(metrics.values()), ["Messages", "Uploaded"], platform.name)
+            # One period spans the whole window, so messages anywhere in it count.
+            window = {"Fn::FindInMap": ["NoUploadsAlarmPeriods", {"Ref": "NoUploadsAlarmHours"}, "Seconds"]}
+            self.assertEqual(periods, {json.dumps(window, sort_keys=True)})
+            self.assertEqual(alarm["EvaluationPeriods"], 1)
+            self.assertEqual((alarm["Threshold"], alarm["ComparisonOperator"]), (0, "GreaterThanThreshold"))
+            ids = {metric: id_ for id_, metric in metrics.items()}
+
+            def stalled(messages, uploaded):
+                return evaluate(expression, **{ids["Messages"]: messages, ids["Uploaded"]: uploaded})
+
+            self.assertEqual(stalled(12, 0), 1)
+            self.assertEqual(stalled(12, 1), 0)
+            self.assertEqual(stalled(0, 0), 0)
+
+
+class DashboardTest(unittest.TestCase):
+    """The stack's dashboard: JSON once Sub has filled it in, a header and graphs per platform of
+    the list, reading only metrics the functions log."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sam = infra.load_template()
+        cls.template = infra.transform(cls.sam)
+        cls.body = dashboard_body(cls.template)
+        cls.groups = widgets_by_platform(cls.body)
+
+    def test_one_dashboard_named_after_the_stack(self):
+        dashboards = resources_of_type(self.template, "AWS::CloudWatch::Dashboard")
+        self.assertEqual(list(dashboards), ["Dashboard"])
+        self.assertEqual(dashboards["Dashboard"]["Properties"]["DashboardName"], {"Ref": "AWS::StackName"})
+
+    def test_every_platform_of_the_list_has_its_widgets_in_order(self):
+        self.assertEqual(list(self.groups), [p.name for p in PLATFORMS])
+        for platform in PLATFORMS:
+            widgets = self.groups[platform.name]
+            # (namespace, metric, platform or queue, statistic: the line's own or its widget's)
+            graphed = {(ns, m, d.get("Platform") or d.get("QueueName"), o.get("stat", w["properties"].get("stat")))
+                       for w in widgets for ns, m, d, o in metric_lines(w)}
+            queue = f"queue-of-{platform.logical_id}Queue"
+            dlq = f"queue-of-{platform.logical_id}DeadLetterQueue"
+            expected = {
+                *(("OrderStatus", m, platform.name, "Sum") for m in
+                  ("Uploaded", "Duplicate", "Stale", "NotApplicable", "Invalid", "Rejected", "Transient",
+                   "DeadLettered")),
+                ("OrderStatus", "PlatformLatency", platform.name, "p50"),
+                ("OrderStatus", "PlatformLatency", platform.name, "p99"),
+                ("OrderStatus", "LedgerLatency", platform.name, "p50"),
+                ("OrderStatus", "LedgerLatency", platform.name, "p99"),
+                ("OrderStatus", "OldestMessageAge", platform.name, "Maximum"),
+                ("AWS/SQS", "ApproximateAgeOfOldestMessage", queue, "Maximum"),
+                ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq, "Maximum"),
+                ("AWS/SQS", "ApproximateAgeOfOldestMessage", dlq, "Maximum"),
+                ("OrderStatus", "ExpiredLeases", platform.name, "Maximum"),
+            }
+            self.assertLessEqual(expected, graphed, platform.name)
+            # Nothing of another platform's in its rows.
+            others = {p.name for p in PLATFORMS} - {platform.name}
+            others |= {f"queue-of-{p.logical_id}{q}" for p in PLATFORMS if p is not platform
+                       for q in ("Queue", "DeadLetterQueue")}
+            self.assertFalse({g for g in graphed if g[2] in others}, platform.name)
+
+    def test_stacked_outcomes_add_up_to_the_messages(self):
+        # A stacked graph's top is its lines' sum: only outcomes (one per message) may be in it.
+        outcomes = {"Uploaded", "Duplicate", "Stale", "NotApplicable", "Invalid", "Rejected", "Transient"}
+        for name, widgets in self.groups.items():
+            stacked = [w for w in widgets if w.get("properties", {}).get("stacked")]
+            self.assertEqual(len(stacked), 1, name)
+            self.assertEqual({m for _, m, _, _ in metric_lines(stacked[0])}, outcomes, name)
+
+    def test_metrics_are_the_ones_logged_and_platform_wide(self):
+        namespaces = set()
+        for name, widgets in self.groups.items():
+            for widget in widgets:
+                if widget["type"] != "metric":
+                    continue
+                self.assertEqual(widget["properties"]["region"], STAND_IN_REGION)
+                for namespace, metric, dimensions, options in metric_lines(widget):
+                    namespaces.add(namespace)
+                    if namespace == "OrderStatus":
+                        self.assertIn(metric, INVOCATION_METRICS | SWEEP_METRICS)
+                        # The Platform set only: a graph per account would be one line per account.
+                        self.assertEqual(dimensions, {"Platform": name}, metric)
+                    elif namespace == "AWS/SQS":
+                        self.assertEqual(list(dimensions), ["QueueName"], metric)
+                    else:
+                        self.assertIsNone(namespace, widget)
+                        self.assertIn("expression", options)
+        self.assertEqual(namespaces, {"OrderStatus", "AWS/SQS", None})
+
+    def test_sweep_metrics_graphed_are_the_ones_sweep_logs(self):
+        sweep = (ROOT / "shared" / "src" / "scheduled" / "sweep.rs").read_text()
+        logged = set(re.findall(r'\{"Name": "(\w+)", "Unit"', sweep))
+        self.assertEqual(logged, SWEEP_METRICS, "shared/src/scheduled/sweep.rs logs other metrics now")
+        self.assertIn('"OrderStatus"', sweep)
+
+    def test_refusal_graph_is_the_alarm_and_thresholds_are_the_parameters(self):
+        alarms = resources_of_type(self.template, "AWS::CloudWatch::Alarm")
+        # Values other than the defaults, so that a threshold written into the body fails.
+        thresholds = {"RefusalAlarmPercent": 17, "PlatformLatencyAlarmMilliseconds": 4321,
+                      "OldestMessageAlarmSeconds": 1234}
+        for name, value in thresholds.items():
+            self.assertNotEqual(self.sam["Parameters"][name]["Default"], value)
+        groups = widgets_by_platform(dashboard_body(self.template, {k: str(v) for k, v in thresholds.items()}))
+        for platform in PLATFORMS:
+            widgets = {w["properties"]["title"]: w["properties"] for w in groups[platform.name]
+                       if w["type"] == "metric"}
+            refused = widgets[f"{platform.display_name}: refused, % of the hour's messages"]
+            alarm = alarms[f"{platform.logical_id}RefusalsAlarm"]["Properties"]
+            graphed = [o["expression"] for _, _, _, o in metric_lines({"properties": refused}) if "expression" in o]
+            self.assertEqual(graphed, [m["Expression"] for m in alarm["Metrics"] if m.get("ReturnData")])
+            lines = {title: [a["value"] for a in props.get("annotations", {}).get("horizontal", [])]
+                     for title, props in widgets.items()}
+            self.assertEqual(lines[f"{platform.display_name}: refused, % of the hour's messages"],
+                             [thresholds["RefusalAlarmPercent"]])
+            self.assertEqual(lines[f"{platform.display_name}: platform call latency (ms)"],
+                             [thresholds["PlatformLatencyAlarmMilliseconds"]])
+            self.assertEqual(lines[f"{platform.display_name}: oldest message age (s)"],
+                             [thresholds["OldestMessageAlarmSeconds"]])
+
+    def test_each_platform_fills_whole_rows(self):
+        # Widgets without x and y flow left to right: a platform whose widths fill whole rows
+        # of 24 keeps the next platform's header at the start of a row.
+        for name, widgets in self.groups.items():
+            self.assertFalse([w for w in widgets if "x" in w or "y" in w], name)
+            self.assertEqual(sum(w["width"] for w in widgets) % 24, 0, name)
+
+    def test_substitution_catches_a_broken_body(self):
+        # A stray comma makes the body invalid JSON: proves the parse above can fail.
+        broken = copy.deepcopy(self.template)
+        props = broken["Resources"]["Dashboard"]["Properties"]
+        props["DashboardBody"]["Fn::Sub"] = props["DashboardBody"]["Fn::Sub"].replace("]\n", "],\n", 1)
+        with self.assertRaises(json.JSONDecodeError):
+            dashboard_body(broken)
 
 
 def public_endpoints() -> list[tuple[registry.Platform, str]]:
@@ -404,6 +744,7 @@ class DeployTest(unittest.TestCase):
             "BatchSize": "250",
             "LedgerDeletionProtection": "false",
             "ProducerPrincipals": "111122223333",
+            "RefusalAlarmPercent": "7",
         }
         # A platform with its own batch-size parameter (Seller Center) gets another value.
         cls.batch_sizes = {p.name: cls.parameters["BatchSize"] for p in PLATFORMS}
@@ -482,8 +823,26 @@ class DeployTest(unittest.TestCase):
         template = body if isinstance(body, dict) else json.loads(body)
         types = [v["Type"] for v in template["Resources"].values()]
         self.assertEqual(types.count("AWS::Scheduler::Schedule"), 3 * len(PLATFORMS))
-        self.assertEqual(types.count("AWS::CloudWatch::Alarm"), 2 * len(PLATFORMS))
+        self.assertEqual(types.count("AWS::CloudWatch::Alarm"), len(ALARMS) * len(PLATFORMS))
         self.assertEqual(types.count("AWS::SQS::QueuePolicy"), len(PLATFORMS))
+
+    def test_dashboard_resolves_to_json_with_the_stack_s_queues(self):
+        # moto's CloudFormation creates the dashboard with Sub resolved: the body must be JSON
+        # that names the queues the stack made, in the stack's region.
+        self.assertIn("Dashboard", self.created)
+        cloudwatch = infra.client("cloudwatch", self.endpoint)
+        body = json.loads(cloudwatch.get_dashboard(DashboardName=self.stack_name)["DashboardBody"])
+        groups = widgets_by_platform(body)
+        self.assertEqual(list(groups), [p.name for p in PLATFORMS])
+        for platform in PLATFORMS:
+            queues = {d["QueueName"] for w in groups[platform.name] for _, _, d, _ in metric_lines(w) if "QueueName" in d}
+            expected = {self.outputs[f"{platform.logical_id}{q}Url"].rsplit("/", 1)[1] for q in ("Queue", "DeadLetterQueue")}
+            self.assertEqual(queues, expected, platform.name)
+            regions = {w["properties"]["region"] for w in groups[platform.name] if w["type"] == "metric"}
+            self.assertEqual(regions, {infra.REGION})
+            lines = [a["value"] for w in groups[platform.name]
+                     for a in w["properties"].get("annotations", {}).get("horizontal", []) if a["label"] == "alarm"]
+            self.assertIn(7, lines, "the refusal threshold is the deployed parameter's value")
 
     def test_report_what_moto_created(self):
         template = infra.transform(infra.load_template(), self.parameters)
