@@ -28,6 +28,28 @@ pub const NAMESPACE: &str = "OrderStatus";
 /// values are thinned evenly, so percentiles still describe the whole invocation.
 const MAX_VALUES: usize = 100;
 
+/// Every metric an invocation's line may declare: the template's dashboard and alarms may read
+/// these only (tests/infra checks them against this list).
+pub const METRIC_NAMES: [&str; 17] = [
+    "Messages",
+    "Uploaded",
+    "Duplicate",
+    "Stale",
+    "NotApplicable",
+    "Invalid",
+    "Rejected",
+    "Transient",
+    "DeadLettered",
+    "PlatformCalls",
+    "PlatformRetries",
+    "PlatformThrottles",
+    "LedgerRequests",
+    "PlatformLatency",
+    "UnitsPerCall",
+    "LedgerLatency",
+    "OldestMessageAge",
+];
+
 /// The outcome counts, in the order of their metrics.
 const OUTCOMES: [(&str, &str); 7] = [
     ("uploaded", "Uploaded"),
@@ -412,6 +434,27 @@ mod tests {
         assert_eq!(names.len(), 15, "13 counts, one latency, the age");
         assert!(names.iter().all(|n| line.get(*n).is_some()), "{names:?}");
         assert!(!names.contains(&"LedgerLatency"), "no values, no metric");
+    }
+
+    #[test]
+    fn a_line_with_every_figure_declares_exactly_the_listed_metrics() {
+        let mut figures = Figures {
+            oldest_message_age_ms: Some(1),
+            ..Figures::default()
+        };
+        figures.platform_latency_ms.add(1.0);
+        figures.units_per_call.add(1.0);
+        figures.ledger_latency_ms.add(1.0);
+        let line: Value =
+            serde_json::from_str(&emf_line("cv3", None, &figures, 0, LineContext::default()))
+                .unwrap();
+        let declared: Vec<&str> = line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(declared, METRIC_NAMES);
     }
 
     #[test]

@@ -651,6 +651,13 @@ class DashboardTest(unittest.TestCase):
                         self.assertIn("expression", options)
         self.assertEqual(namespaces, {"OrderStatus", "AWS/SQS", None})
 
+    def test_invocation_metrics_graphed_are_the_ones_the_functions_log(self):
+        source = (ROOT / "shared" / "src" / "metrics.rs").read_text()
+        listed = re.search(r"pub const METRIC_NAMES: \[&str; \d+\] = \[(.*?)\];", source, re.S)
+        self.assertIsNotNone(listed, "METRIC_NAMES not found in shared/src/metrics.rs")
+        logged = set(re.findall(r'"(\w+)"', listed.group(1)))
+        self.assertEqual(logged, INVOCATION_METRICS, "shared/src/metrics.rs logs other metrics now")
+
     def test_sweep_metrics_graphed_are_the_ones_sweep_logs(self):
         sweep = (ROOT / "shared" / "src" / "scheduled" / "sweep.rs").read_text()
         logged = set(re.findall(r'\{"Name": "(\w+)", "Unit"', sweep))
