@@ -63,6 +63,46 @@ const OUTCOMES: [(&str, &str); 7] = [
 
 tokio::task_local! {
     static CURRENT: Arc<Probe>;
+    static INVOCATION: InvocationIds;
+}
+
+/// The Lambda invocation's ids, written beside the metrics (searchable, not dimensions).
+#[derive(Debug, Clone, Default)]
+pub struct InvocationIds {
+    pub function_request_id: String,
+    pub xray_trace_id: Option<String>,
+}
+
+impl InvocationIds {
+    /// Runs `work` (the invocation) with these ids for the metrics lines written in it.
+    pub fn scope<F: Future>(self, work: F) -> impl Future<Output = F::Output> {
+        INVOCATION.scope(self, work)
+    }
+}
+
+/// Writes a batch's metrics lines on standard output, with the ids of the invocation in
+/// progress, if any. One `write` for all of them, so that no log line of another thread lands
+/// inside one (the log agent reads each line as a JSON document).
+pub fn write_lines(platform: &str, figures: &[(Option<String>, Figures)]) {
+    use std::io::Write;
+    let write = |context: LineContext<'_>| {
+        let lines = emf_lines(platform, figures, crate::ledger::now_ms(), context);
+        if lines.is_empty() {
+            return;
+        }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    };
+    let written = INVOCATION.try_with(|ids| {
+        write(LineContext {
+            function_request_id: Some(&ids.function_request_id),
+            xray_trace_id: ids.xray_trace_id.as_deref(),
+        })
+    });
+    if written.is_err() {
+        write(LineContext::default());
+    }
 }
 
 /// Where one account's figures are gathered during an invocation.

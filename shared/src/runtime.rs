@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::batch::{BatchHandler, DeadLetterQueue, HandlerParts};
 use crate::config::{AccountStore, BatchLimits, ConfigError, FunctionEnv};
 use crate::ledger::{Ledger, now_ms};
-use crate::metrics::{self, LineContext};
+use crate::metrics::InvocationIds;
 use crate::platform::Platform;
 use crate::scheduled::{Invocation, InvocationResponse, ScheduledWork};
 use crate::sqs::{SourceQueue, queue_fitting_lease};
@@ -77,21 +77,17 @@ pub fn build_scheduled_work(env: &FunctionEnv, clients: &AwsClients) -> Schedule
     }
 }
 
-/// Handles one invocation: an SQS batch, or a scheduled action. A batch's figures go to standard
-/// output as metrics lines (CloudWatch Embedded Metric Format), one per account.
+/// Handles one invocation: an SQS batch, or a scheduled action.
 pub async fn invoke<P: Platform>(
     handler: &BatchHandler<P>,
     scheduled: &ScheduledWork,
     invocation: &Invocation,
     deadline_ms: Option<i64>,
-    context: LineContext<'_>,
 ) -> Result<InvocationResponse, lambda_runtime::Error> {
     match invocation {
         Invocation::Sqs(event) => {
             // Boxed: the handler's future is large, see `BatchHandler::handle`.
             let report = Box::pin(handler.handle(event, deadline_ms)).await;
-            let lines = metrics::emf_lines(P::NAME.as_str(), &report.metrics, now_ms(), context);
-            write_metrics_lines(&lines);
             Ok(InvocationResponse::Sqs(report.response))
         }
         Invocation::Scheduled(input) => {
@@ -100,18 +96,6 @@ pub async fn invoke<P: Platform>(
             Ok(InvocationResponse::Scheduled(summary))
         }
     }
-}
-
-/// Writes metrics lines whole, one `write` for all of them, so that no log line of another
-/// thread lands inside one (the log agent reads each line as a JSON document).
-fn write_metrics_lines(lines: &[String]) {
-    use std::io::Write;
-    if lines.is_empty() {
-        return;
-    }
-    let mut text = lines.join("\n");
-    text.push('\n');
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Per-attempt timeout of platform HTTP requests inside Lambda.
@@ -125,7 +109,8 @@ pub async fn serve<P: Platform>(
     let platform = make_platform(&env)?;
     let config = crate::aws::load_sdk_config().await;
     let clients = AwsClients::new(&config);
-    let handler = build_handler(platform, &env, &clients);
+    // Every batch, from SQS or from a scheduled drain, writes its metrics lines.
+    let handler = build_handler(platform, &env, &clients).writing_metrics();
     let scheduled = build_scheduled_work(&env, &clients);
     let lease_check = LeaseCheck::new(&env, &clients);
     let (handler, scheduled, lease_check) = (&handler, &scheduled, &lease_check);
@@ -134,9 +119,9 @@ pub async fn serve<P: Platform>(
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<Invocation>| async move {
             let deadline_ms = i64::try_from(event.context.deadline).ok();
-            let context = LineContext {
-                function_request_id: Some(&event.context.request_id),
-                xray_trace_id: event.context.xray_trace_id.as_deref(),
+            let ids = InvocationIds {
+                function_request_id: event.context.request_id.clone(),
+                xray_trace_id: event.context.xray_trace_id.clone(),
             };
             // Every log line of the invocation carries these, under the names Powertools'
             // loggers use, so the queries people already have keep working.
@@ -146,16 +131,16 @@ pub async fn serve<P: Platform>(
                 xray_trace_id = event.context.xray_trace_id.as_deref(),
                 cold_start = cold.swap(false, std::sync::atomic::Ordering::Relaxed),
             );
-            async {
+            let invocation = async {
                 if let Invocation::Sqs(_) = &event.payload {
                     // Boxed, like the handler: the SDK's futures nest deep enough to strain
                     // the compiler's layout recursion in every function binary.
                     Box::pin(lease_check.ensure(handler, deadline_ms)).await?;
                 }
-                invoke(handler, scheduled, &event.payload, deadline_ms, context).await
+                invoke(handler, scheduled, &event.payload, deadline_ms).await
             }
-            .instrument(span)
-            .await
+            .instrument(span);
+            ids.scope(invocation).await
         },
     ))
     .await

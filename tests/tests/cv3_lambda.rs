@@ -139,6 +139,28 @@ async fn the_binary_uploads_dead_letters_and_skips_duplicates() {
             "{line}"
         );
     }
+
+    // A scheduled drain's batches write their lines too.
+    scene.stack.send(&[processing("12347")]).await;
+    let drained = function
+        .invoke(
+            serde_json::json!({"action": "drain"}),
+            Duration::from_secs(60),
+        )
+        .await;
+    assert_eq!(drained["outcomes"]["uploaded"], 1, "{drained}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = function.metrics_lines();
+    assert_eq!(after.len(), metrics.len() + 1, "{after:#?}");
+    let drain_line = after.last().unwrap();
+    assert_eq!(
+        (
+            drain_line["Uploaded"].as_u64(),
+            drain_line["Messages"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert!(drain_line["function_request_id"].is_string());
     function.stop().await;
 }
 

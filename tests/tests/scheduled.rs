@@ -29,16 +29,9 @@ async fn invoke_with_env(
     let scheduled = build_scheduled_work(env, &scene.stack.clients);
     let invocation: Invocation = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let deadline = now_ms() + 60_000;
-    let context = orderstatus::metrics::LineContext::default();
-    let response = Box::pin(invoke(
-        &handler,
-        &scheduled,
-        &invocation,
-        Some(deadline),
-        context,
-    ))
-    .await
-    .map_err(|e| e.to_string())?;
+    let response = Box::pin(invoke(&handler, &scheduled, &invocation, Some(deadline)))
+        .await
+        .map_err(|e| e.to_string())?;
     assert!(matches!(response, InvocationResponse::Scheduled(_)));
     Ok(serde_json::to_value(response).unwrap())
 }

@@ -62,6 +62,9 @@ pub struct BatchHandler<P: Platform> {
     dead_letters: DeadLetterQueue,
     lease: Duration,
     source_queue: Option<SourceQueue>,
+    /// Whether each batch writes its metrics lines (in Lambda; not in the local worker, whose
+    /// standard output is for people).
+    write_metrics: bool,
 }
 
 /// The outcome of one message, for logs, the worker's summary and tests.
@@ -163,6 +166,16 @@ impl<P: Platform> BatchHandler<P> {
             dead_letters: parts.dead_letters,
             lease: parts.lease,
             source_queue: parts.source_queue,
+            write_metrics: false,
+        }
+    }
+
+    /// The handler writing each batch's metrics lines on standard output
+    /// ([`crate::metrics::write_lines`]), as the functions do.
+    pub fn writing_metrics(self) -> Self {
+        Self {
+            write_metrics: true,
+            ..self
         }
     }
 
@@ -195,6 +208,9 @@ impl<P: Platform> BatchHandler<P> {
         }
         let mut report = self.finish(entries).await;
         report.metrics = metrics.figures();
+        if self.write_metrics {
+            crate::metrics::write_lines(P::NAME.as_str(), &report.metrics);
+        }
         report
     }
 }
