@@ -361,9 +361,28 @@ impl<S: DeserializeOwned + Send + Sync> AccountStore<S> {
             let mut accounts = self.accounts.lock().await;
             accounts.entry(account.to_owned()).or_default().clone()
         };
-        cell.get_or_try_init(|| self.load(account))
+        let loaded = cell
+            .get_or_try_init(|| self.load(account))
             .await
-            .map(Arc::clone)
+            .map(Arc::clone);
+        if loaded.is_err() {
+            // Keep no empty cell for a name that did not load: messages naming ever new
+            // accounts (garbage, an attack) would otherwise grow the map for the container's
+            // whole life.
+            let mut accounts = self.accounts.lock().await;
+            if accounts
+                .get(account)
+                .is_some_and(|kept| Arc::ptr_eq(kept, &cell) && !kept.initialized())
+            {
+                accounts.remove(account);
+            }
+        }
+        loaded
+    }
+
+    /// How many account names the store holds a cell for (loaded, or being loaded).
+    pub async fn cached_names(&self) -> usize {
+        self.accounts.lock().await.len()
     }
 
     /// Whether `account`'s settings were read and accepted: a configured account.

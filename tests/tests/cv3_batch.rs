@@ -212,3 +212,31 @@ async fn a_batch_reports_per_account_figures_that_match_the_work() {
         "unknown accounts are no dimension"
     );
 }
+
+/// Messages naming ever new unknown accounts must not grow the account store for the
+/// container's life: only accounts that loaded are kept.
+#[tokio::test]
+async fn unknown_account_names_are_not_kept() {
+    use orderstatus::config::{AccountStore, BatchLimits, ConfigError};
+    use orderstatus::message::PlatformName;
+
+    let scene = Cv3Scene::new(Duration::from_secs(30)).await;
+    let env = scene.stack.function_env();
+    let store: AccountStore<orderstatus_cv3::Cv3Settings> = AccountStore::new(
+        scene.stack.clients.secrets.clone(),
+        PlatformName::Cv3,
+        &env.secrets,
+        BatchLimits::of::<orderstatus_cv3::Cv3>(),
+        |_| Ok(()),
+    );
+    for i in 0..20 {
+        let unknown = store.get(&format!("stranger-{i}")).await;
+        assert!(
+            matches!(unknown, Err(ConfigError::UnknownAccount { .. })),
+            "{unknown:?}"
+        );
+    }
+    assert!(store.get("default").await.is_ok());
+    assert!(store.get("default").await.is_ok());
+    assert_eq!(store.cached_names().await, 1);
+}
