@@ -9,6 +9,7 @@
 //! non-empty `id` are one message with one package per row (its other columns come from the
 //! first row).
 
+use crate::output::printable;
 use std::borrow::Cow;
 use std::io::Read;
 
@@ -115,7 +116,14 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}: {}", self.line, self.field, self.problem)
+        // The field and the problem may quote the input: never let it drive the terminal.
+        write!(
+            f,
+            "line {}: {}: {}",
+            self.line,
+            printable(&self.field),
+            printable(&self.problem)
+        )
     }
 }
 

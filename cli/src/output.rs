@@ -1,6 +1,9 @@
 //! What commands print: compact tables for people, JSON for scripts (`--json`), and the
 //! formatting of times and long texts they share.
 
+use std::borrow::Cow;
+use std::fmt::Write;
+
 use chrono::{DateTime, Utc};
 
 /// Longest cell of a table column except the last, which is never cut.
@@ -16,7 +19,10 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             row.iter()
                 .enumerate()
                 .map(|(i, cell)| {
-                    let one_line = cell.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let one_line = printable(cell)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     if i + 1 < columns {
                         shorten(&one_line, CELL_WIDTH)
                     } else {
@@ -44,6 +50,28 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         out.push_str(&line(&mut row.iter().map(String::as_str)));
     }
     out
+}
+
+/// `text` safe to print on a terminal: control characters (but tab and line feed) and the
+/// bidirectional overrides written as `\u{…}`, so that a message's or a letter's text can
+/// neither move the cursor, recolour or retitle the terminal, nor reorder what is shown.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\t' && c != '\n')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `text` cut to `width` characters, with an ellipsis when cut.
@@ -118,6 +146,17 @@ pub fn print_json(value: &serde_json::Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_from_messages_cannot_drive_the_terminal() {
+        assert_eq!(
+            printable("shipped\u{1b}]0;owned\u{7}\r\u{9b}2J\u{202E}txt"),
+            "shipped\\u{001b}]0;owned\\u{0007}\\u{000d}\\u{009b}2J\\u{202e}txt"
+        );
+        assert!(matches!(printable("a\tb\nü 日本"), Cow::Borrowed(_)));
+        let cell = table(&["X"], &[vec!["\u{1b}[2Jgone".to_owned()]]);
+        assert!(!cell.contains('\u{1b}'), "{cell:?}");
+    }
 
     #[test]
     fn tables_align_columns_and_keep_the_last_one_whole() {

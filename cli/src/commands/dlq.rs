@@ -9,7 +9,7 @@ use orderstatus::validate::salvage_identity;
 use serde_json::{Value, json};
 
 use crate::failure::{self, Failure};
-use crate::output::{or_dash, print_json, shorten, table, time};
+use crate::output::{or_dash, print_json, printable, shorten, table, time};
 use crate::platform_parser;
 use crate::settings::{DEAD_LETTER_QUEUE_URL, QUEUE_URL, Settings, sdk_config};
 
@@ -225,7 +225,7 @@ fn print_letter(letter: &Letter, json: bool) {
         print_json(&letter_json(letter));
         return;
     }
-    let field = |name: &str, value: String| println!("{name:<18}{value}");
+    let field = |name: &str, value: String| println!("{name:<18}{}", printable(&value));
     field("id", letter.message_id.clone());
     field("source id", or_dash(letter.source_message_id.as_deref()));
     if letter.copies > 1 {
@@ -269,7 +269,7 @@ fn print_letter(letter: &Letter, json: bool) {
     let body = serde_json::from_str::<Value>(&letter.body)
         .map(|v| format!("{v:#}"))
         .unwrap_or_else(|_| letter.body.clone());
-    println!("\n{body}");
+    println!("\n{}", printable(&body));
 }
 
 fn advice(letter: &Letter) -> &'static str {
