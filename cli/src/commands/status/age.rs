@@ -52,7 +52,7 @@ pub async fn oldest_message_age(aws: &AwsJson, queue_name: &str) -> Known<Age> {
         Unknown::new(
             Severity::Unavailable,
             format!(
-                "CloudWatch has no AWS/SQS ApproximateAgeOfOldestMessage for {queue_name} in the last {} minutes (a queue idle for 6 hours has none; moto has none)",
+                "CloudWatch has no AWS/SQS ApproximateAgeOfOldestMessage datapoint in the last {} minutes (none for a queue idle for 6 hours; moto has none)",
                 WINDOW.as_secs() / 60
             ),
         )

@@ -7,21 +7,60 @@ use orderstatus::sqs::QueueDepth;
 use super::report::{Known, Letters, Report, ScheduleState};
 use crate::output::{table, time};
 
-/// The reasons of unknown figures, numbered in the order they are shown.
+/// The reasons of unknown figures, numbered in the order they are shown; one figure unknown
+/// for the same reason on several platforms (no metrics for any queue, say) is one note.
 #[derive(Default)]
-struct Notes(Vec<String>);
+struct Notes(Vec<Note>);
+
+struct Note {
+    what: String,
+    platforms: Vec<String>,
+    reason: String,
+}
 
 impl Notes {
-    /// `unknown [n]`, noting the reason as note n.
-    fn unknown(&mut self, what: &str, reason: &str) -> String {
-        self.0.push(format!("{what}: {reason}"));
-        format!("unknown [{}]", self.0.len())
+    /// `unknown [n]`, where note n says why `what` (of `platform`) is unknown.
+    fn unknown(&mut self, what: &str, platform: Option<&str>, reason: &str) -> String {
+        let i = match self
+            .0
+            .iter()
+            .position(|n| n.what == what && n.reason == reason)
+        {
+            Some(i) => i,
+            None => {
+                self.0.push(Note {
+                    what: what.to_owned(),
+                    platforms: Vec::new(),
+                    reason: reason.to_owned(),
+                });
+                self.0.len() - 1
+            }
+        };
+        self.0[i].platforms.extend(platform.map(str::to_owned));
+        format!("unknown [{}]", i + 1)
     }
 
-    fn cell<T>(&mut self, what: &str, figure: &Known<T>, show: impl Fn(&T) -> String) -> String {
+    fn cell<T>(
+        &mut self,
+        what: &str,
+        platform: &str,
+        figure: &Known<T>,
+        show: impl Fn(&T) -> String,
+    ) -> String {
         match figure {
             Ok(value) => show(value),
-            Err(unknown) => self.unknown(what, &unknown.reason),
+            Err(unknown) => self.unknown(what, Some(platform), &unknown.reason),
+        }
+    }
+
+    fn print(&self) {
+        for (i, note) in self.0.iter().enumerate() {
+            let of = if note.platforms.is_empty() {
+                String::new()
+            } else {
+                format!(" of {}", note.platforms.join(", "))
+            };
+            println!("[{}] {}{of}: {}", i + 1, note.what, note.reason);
         }
     }
 }
@@ -35,7 +74,7 @@ pub fn print(report: &Report) {
             thousands(latest.scanned)
         ),
         Ok(latest) => format!("all {} items read", thousands(latest.scanned)),
-        Err(unknown) => notes.unknown("ledger", &unknown.reason),
+        Err(unknown) => notes.unknown("the ledger", None, &unknown.reason),
     };
     let stack = report
         .stack
@@ -49,10 +88,11 @@ pub fn print(report: &Report) {
         .map(|p| {
             let name = p.platform.as_str();
             let [queued, in_flight, delayed] =
-                depth_cells(&mut notes, &format!("{name} queue"), &p.queue.depth);
+                depth_cells(&mut notes, "the queue", name, &p.queue.depth);
             let [dead_letters, _, _] = depth_cells(
                 &mut notes,
-                &format!("{name} dead-letter queue"),
+                "the dead-letter queue",
+                name,
                 &p.dead_letter_queue.depth,
             );
             vec![
@@ -60,14 +100,14 @@ pub fn print(report: &Report) {
                 queued,
                 in_flight,
                 delayed,
-                notes.cell(&format!("{name} oldest message"), &p.oldest_age, |a| {
+                notes.cell("the oldest message", name, &p.oldest_age, |a| {
                     duration(a.seconds)
                 }),
                 dead_letters,
                 match &p.letters {
                     Ok(letters) => reasons(letters),
                     Err(_) if p.dead_letter_queue.depth.is_err() => "-".to_owned(),
-                    Err(unknown) => notes.unknown(&format!("{name} dead letters"), &unknown.reason),
+                    Err(unknown) => notes.unknown("the dead letters", Some(name), &unknown.reason),
                 },
                 schedules(&mut notes, name, p.schedules.as_deref()),
             ]
@@ -91,16 +131,11 @@ pub fn print(report: &Report) {
     );
 
     let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut without: Vec<&str> = Vec::new();
     for p in &report.platforms {
         let accounts = report.accounts(p);
         if accounts.is_empty() {
-            rows.push(vec![
-                p.platform.as_str().to_owned(),
-                "-".to_owned(),
-                "-".to_owned(),
-                "-".to_owned(),
-                "-".to_owned(),
-            ]);
+            without.push(p.platform.as_str());
         }
         for row in accounts {
             rows.push(vec![
@@ -113,33 +148,44 @@ pub fn print(report: &Report) {
             ]);
         }
     }
-    println!(
-        "{}",
-        table(
-            &[
-                "PLATFORM",
-                "ACCOUNT",
-                "LAST UPLOAD",
-                "DEAD LETTERS",
-                "LAST REFUSAL"
-            ],
-            &rows
-        )
-    );
+    if !rows.is_empty() {
+        println!(
+            "{}",
+            table(
+                &[
+                    "PLATFORM",
+                    "ACCOUNT",
+                    "LAST UPLOAD",
+                    "DEAD LETTERS",
+                    "LAST REFUSAL"
+                ],
+                &rows
+            )
+        );
+    }
+    if !without.is_empty() {
+        println!(
+            "no account seen for {}: none in the ledger items read, no dead letter",
+            without.join(", ")
+        );
+    }
     if !notes.0.is_empty() {
         println!();
-        for (i, note) in notes.0.iter().enumerate() {
-            println!("[{}] {note}", i + 1);
-        }
+        notes.print();
     }
 }
 
 /// Visible, in flight and delayed; an unknown depth is noted once, in the first cell.
-fn depth_cells(notes: &mut Notes, what: &str, depth: &Known<QueueDepth>) -> [String; 3] {
+fn depth_cells(
+    notes: &mut Notes,
+    what: &str,
+    platform: &str,
+    depth: &Known<QueueDepth>,
+) -> [String; 3] {
     match depth {
         Ok(d) => [d.visible, d.in_flight, d.delayed].map(|n| n.to_string()),
         Err(unknown) => [
-            notes.unknown(what, &unknown.reason),
+            notes.unknown(what, Some(platform), &unknown.reason),
             "?".to_owned(),
             "?".to_owned(),
         ],
@@ -202,7 +248,7 @@ fn schedules(
     let parts: Vec<String> = schedules
         .iter()
         .map(|(name, state)| {
-            let shown = notes.cell(&format!("{platform} {name} schedule"), state, |s| {
+            let shown = notes.cell(&format!("the {name} schedule"), platform, state, |s| {
                 match s {
                     ScheduleState::Enabled => "on",
                     ScheduleState::Disabled => "off",

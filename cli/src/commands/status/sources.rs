@@ -105,7 +105,7 @@ fn from_settings(wanted: &Wanted<'_>) -> Result<Sources, Failure> {
     }
     if !missing.is_empty() {
         return Err(Failure::Usage(format!(
-            "not configured: {}; pass --stack NAME to find a deployed stack's by their names, or set them (for the local stack: eval \"$(scripts/dev env)\")",
+            "not configured: {}; set them, or pass --stack NAME to find a deployed stack's queues and table by their names (for the local stack: eval \"$(scripts/dev env)\")",
             missing.join(", ")
         )));
     }
