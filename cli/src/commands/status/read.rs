@@ -53,8 +53,8 @@ pub async fn platform(
     stack: Option<&str>,
     max_letters: usize,
 ) -> PlatformStatus {
-    let queue_name = queue_name(&source.queue_url).to_owned();
-    let dead_letter_queue_name = queue_name_of(&source.dead_letter_queue_url);
+    let name = queue_name(&source.queue_url).to_owned();
+    let dead_letter_queue_name = queue_name(&source.dead_letter_queue_url).to_owned();
     let schedules = async {
         match stack {
             Some(stack) => Some(schedules::states(&readers.aws, stack, source.platform).await),
@@ -65,7 +65,7 @@ pub async fn platform(
         async {
             tokio::join!(
                 depth(readers, &source.queue_url),
-                oldest_message_age(&readers.aws, &queue_name)
+                oldest_message_age(&readers.aws, &name)
             )
         },
         dead_letters(readers, source, max_letters),
@@ -75,7 +75,7 @@ pub async fn platform(
         platform: source.platform,
         queue: Queue {
             url: source.queue_url.clone(),
-            name: queue_name,
+            name,
             depth,
         },
         oldest_age: age,
@@ -87,10 +87,6 @@ pub async fn platform(
         letters,
         schedules,
     }
-}
-
-fn queue_name_of(url: &str) -> String {
-    queue_name(url).to_owned()
 }
 
 async fn depth(readers: &Readers, url: &str) -> Known<QueueDepth> {

@@ -202,7 +202,12 @@ async fn stack_table(dynamodb: &DynamoDb, stack: &str) -> Result<Option<String>,
             .set_exclusive_start_table_name(start)
             .send()
             .await
-            .map_err(|e| failure::aws("the ledger tables", &error_text(&e)))?;
+            .map_err(|e| {
+                let resource = format!(
+                    "the ledger tables (to find stack {stack:?}'s; --table NAME skips this)"
+                );
+                failure::aws(&resource, &error_text(&e))
+            })?;
         found.extend(
             page.table_names()
                 .iter()
