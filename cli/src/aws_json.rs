@@ -2,7 +2,7 @@
 //! DynamoDB: CloudWatch (a queue's oldest message's age) and EventBridge Scheduler (whether
 //! the schedules are on). Each is one read-only call, so their SDK crates are not worth their
 //! build time (measured on a clean `cargo build -p orderstatus-cli`: aws-sdk-cloudwatch and the
-//! CBOR stack it brings, 62 s of compile time; aws-sdk-scheduler 12 s), and the CloudWatch
+//! CBOR stack it brings, 66 s of compile time; aws-sdk-scheduler 12 s), and the CloudWatch
 //! SDK speaks a CBOR protocol that moto cannot read, so it could not be tested locally. The
 //! requests are signed with aws-sigv4 and the SDK configuration's credentials, which the
 //! SDK builds anyway; the services' JSON protocols are the ones their APIs document.

@@ -5,6 +5,7 @@
 //! reason rather than failing the whole command.
 
 mod age;
+mod notes;
 mod read;
 mod report;
 mod schedules;

@@ -1,69 +1,12 @@
 //! The report for people: a line on the ledger read, a table of queues (one row per
-//! platform), a table of accounts, and numbered notes saying why a figure is unknown.
+//! platform), a table of accounts, and the notes on unknown figures.
 
 use orderstatus::ledger::TargetEntry;
 use orderstatus::sqs::QueueDepth;
 
+use super::notes::Notes;
 use super::report::{Known, Letters, Report, ScheduleState};
 use crate::output::{table, time};
-
-/// The reasons of unknown figures, numbered in the order they are shown; one figure unknown
-/// for the same reason on several platforms (no metrics for any queue, say) is one note.
-#[derive(Default)]
-struct Notes(Vec<Note>);
-
-struct Note {
-    what: String,
-    platforms: Vec<String>,
-    reason: String,
-}
-
-impl Notes {
-    /// `unknown [n]`, where note n says why `what` (of `platform`) is unknown.
-    fn unknown(&mut self, what: &str, platform: Option<&str>, reason: &str) -> String {
-        let i = match self
-            .0
-            .iter()
-            .position(|n| n.what == what && n.reason == reason)
-        {
-            Some(i) => i,
-            None => {
-                self.0.push(Note {
-                    what: what.to_owned(),
-                    platforms: Vec::new(),
-                    reason: reason.to_owned(),
-                });
-                self.0.len() - 1
-            }
-        };
-        self.0[i].platforms.extend(platform.map(str::to_owned));
-        format!("unknown [{}]", i + 1)
-    }
-
-    fn cell<T>(
-        &mut self,
-        what: &str,
-        platform: &str,
-        figure: &Known<T>,
-        show: impl Fn(&T) -> String,
-    ) -> String {
-        match figure {
-            Ok(value) => show(value),
-            Err(unknown) => self.unknown(what, Some(platform), &unknown.reason),
-        }
-    }
-
-    fn print(&self) {
-        for (i, note) in self.0.iter().enumerate() {
-            let of = if note.platforms.is_empty() {
-                String::new()
-            } else {
-                format!(" of {}", note.platforms.join(", "))
-            };
-            println!("[{}] {}{of}: {}", i + 1, note.what, note.reason);
-        }
-    }
-}
 
 pub fn print(report: &Report) {
     let mut notes = Notes::default();
@@ -81,16 +24,22 @@ pub fn print(report: &Report) {
         .as_ref()
         .map_or(String::new(), |s| format!("stack {s}, "));
     println!("{stack}ledger table {} ({read})\n", ledger.table);
+    print_queues(report, &mut notes);
+    print_accounts(report);
+    notes.print();
+}
 
+/// One row per platform: its queues and schedules.
+fn print_queues(report: &Report, notes: &mut Notes) {
     let rows: Vec<Vec<String>> = report
         .platforms
         .iter()
         .map(|p| {
             let name = p.platform.as_str();
             let [queued, in_flight, delayed] =
-                depth_cells(&mut notes, "the queue", name, &p.queue.depth);
+                depth_cells(notes, "the queue", name, &p.queue.depth);
             let [dead_letters, _, _] = depth_cells(
-                &mut notes,
+                notes,
                 "the dead-letter queue",
                 name,
                 &p.dead_letter_queue.depth,
@@ -109,7 +58,7 @@ pub fn print(report: &Report) {
                     Err(_) if p.dead_letter_queue.depth.is_err() => "-".to_owned(),
                     Err(unknown) => notes.unknown("the dead letters", Some(name), &unknown.reason),
                 },
-                schedules(&mut notes, name, p.schedules.as_deref()),
+                schedules(notes, name, p.schedules.as_deref()),
             ]
         })
         .collect();
@@ -129,7 +78,10 @@ pub fn print(report: &Report) {
             &rows
         )
     );
+}
 
+/// One row per account: the ledger's newest upload and refusal, the dead letters by reason.
+fn print_accounts(report: &Report) {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut without: Vec<&str> = Vec::new();
     for p in &report.platforms {
@@ -168,10 +120,6 @@ pub fn print(report: &Report) {
             "no account seen for {}: none in the ledger items read, no dead letter",
             without.join(", ")
         );
-    }
-    if !notes.0.is_empty() {
-        println!();
-        notes.print();
     }
 }
 
