@@ -13,19 +13,31 @@ pub enum Failure {
     Reported(String),
     /// The command cannot run as configured (exit 2).
     Usage(String),
+    /// Like `Usage`, after the command has printed its report: what it could read, and the
+    /// resource that does not exist.
+    ReportedUsage(String),
 }
 
 impl Failure {
     pub fn message(&self) -> &str {
         match self {
-            Self::Run(message) | Self::Reported(message) | Self::Usage(message) => message,
+            Self::Run(message)
+            | Self::Reported(message)
+            | Self::Usage(message)
+            | Self::ReportedUsage(message) => message,
         }
+    }
+
+    /// Whether the command has printed its report already (with `--json`, standard output
+    /// then holds one document, so the error is not printed there again).
+    pub fn is_reported(&self) -> bool {
+        matches!(self, Self::Reported(_) | Self::ReportedUsage(_))
     }
 
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Run(_) | Self::Reported(_) => 1,
-            Self::Usage(_) => 2,
+            Self::Usage(_) | Self::ReportedUsage(_) => 2,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! functions, so that what it shows is what they do.
 
 mod account;
+mod aws_json;
 mod commands;
 mod dispatch;
 mod failure;
@@ -17,15 +18,14 @@ use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 use orderstatus::message::PlatformName;
 
-use crate::commands::{baseline, dlq, history, render, send, worker};
-use crate::failure::Failure;
+use crate::commands::{baseline, dlq, history, render, send, status, worker};
 
 #[derive(Parser)]
 #[command(
     name = "orderstatus",
     version,
-    about = "Operate the order-status uploader: send, baseline, render, history, dead letters",
-    long_about = "Operate the order-status uploader: send, baseline, render, history, dead letters.\n\n\
+    about = "Operate the order-status uploader: send, baseline, render, history, dead letters, status",
+    long_about = "Operate the order-status uploader: send, baseline, render, history, dead letters, status.\n\n\
         Configuration comes from the environment the functions read (LEDGER_TABLE, \
         <PLATFORM>_QUEUE_URL, <PLATFORM>_DEAD_LETTER_QUEUE_URL, SECRETS_PREFIX, AWS_*; \
         `eval \"$(scripts/dev env)\"` loads the local stack's), and flags override it.\n\n\
@@ -51,6 +51,9 @@ enum Command {
     History(history::HistoryArgs),
     /// List, show and redrive a platform's dead letters.
     Dlq(dlq::DlqArgs),
+    /// Per platform and account: queue depths, dead letters by reason, the last upload and
+    /// refusal, the schedules.
+    Status(status::StatusArgs),
     /// Poll a platform's queue and upload, exactly as the Lambda function does.
     Worker(worker::WorkerArgs),
     /// Print the JSON Schema of the canonical status message.
@@ -81,6 +84,7 @@ async fn main() -> ExitCode {
         Command::Render(args) => render::run(args, json).await,
         Command::History(args) => history::run(args, json).await,
         Command::Dlq(args) => dlq::run(args, json).await,
+        Command::Status(args) => Box::pin(status::run(args, json)).await,
         Command::Worker(args) => Box::pin(worker::run(args, json)).await,
         Command::Schema => {
             print!("{}", orderstatus::schema::status_message_schema());
@@ -99,7 +103,7 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            if json && !matches!(failure, Failure::Reported(_)) {
+            if json && !failure.is_reported() {
                 // Scripts read standard output; the error goes there too, as JSON.
                 println!("{}", serde_json::json!({"error": failure.message()}));
             }

@@ -5,6 +5,13 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// A line saying what a long read is doing, on standard error when it is a terminal.
+pub fn line(json: bool, text: &str) {
+    if !json && std::io::stderr().is_terminal() {
+        eprintln!("{text}");
+    }
+}
+
 /// A bar of `len` steps labelled `what`.
 pub fn bar(len: usize, what: &str, json: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());

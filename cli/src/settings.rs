@@ -44,13 +44,18 @@ impl Settings {
 
     /// The flag's value, else `$<PLATFORM>_NAME`, else `$NAME`.
     pub fn get(&self, name: &str) -> Option<String> {
+        self.get_prefixed(name)
+            .or_else(|| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// The flag's value, else `$<PLATFORM>_NAME`: for commands that read several platforms,
+    /// where `$NAME` (one function's variable) cannot say which platform it is for.
+    pub fn get_prefixed(&self, name: &str) -> Option<String> {
         if let Some(value) = self.overrides.get(name) {
             return Some(value.clone());
         }
         let prefixed = format!("{}_{name}", self.platform.as_str().to_ascii_uppercase());
-        [prefixed.as_str(), name]
-            .into_iter()
-            .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+        std::env::var(prefixed).ok().filter(|v| !v.is_empty())
     }
 
     /// A value the command cannot do without; the error names the flag and the variables.

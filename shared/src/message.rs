@@ -137,8 +137,11 @@ impl std::fmt::Display for PlatformName {
     }
 }
 
+/// The account of a message that names none.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
 fn default_account() -> String {
-    "default".to_owned()
+    DEFAULT_ACCOUNT.to_owned()
 }
 
 /// How the platform (and the source) identify the order: by the platform's id, or (for a

@@ -274,6 +274,43 @@ pub async fn queue_fitting_lease(
     Ok(queue)
 }
 
+/// SQS's approximate counts for one queue.
+#[derive(Debug, Clone, Default, serde::Serialize, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub visible: u64,
+    pub in_flight: u64,
+    pub delayed: u64,
+}
+
+/// A queue's approximate depth, in one `GetQueueAttributes`: what the scheduled sweep reports
+/// and `orderstatus status` shows. It receives nothing, so no message's receive count moves.
+pub async fn queue_depth(
+    client: &aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> Result<QueueDepth, String> {
+    let output = client
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+        .send()
+        .await
+        .map_err(|e| format!("cannot read queue {queue_url}: {}", error_text(&e)))?;
+    let count = |name: QueueAttributeName| {
+        output
+            .attributes()
+            .and_then(|a| a.get(&name))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    };
+    Ok(QueueDepth {
+        visible: count(QueueAttributeName::ApproximateNumberOfMessages),
+        in_flight: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        delayed: count(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
+    })
+}
+
 /// Refuses a lease longer than the queue's visibility timeout: a message received again while
 /// its target's lease is still held (by a worker that died, say) would be refused on every
 /// receive and reach the dead-letter queue through `maxReceiveCount` without a reason.

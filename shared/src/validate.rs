@@ -48,11 +48,7 @@ pub fn parse_body(body: &str) -> Result<(StatusMessage, Wrapping), InvalidMessag
 /// line and the operator can tell which order's message was refused. Only for bodies that
 /// failed, never on the hot path.
 pub fn salvage_identity(body: &str) -> (Option<String>, Option<String>) {
-    let text = match envelope::unwrap(body) {
-        Ok((text, _)) => text,
-        Err(_) => return (None, None),
-    };
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+    let Some(value) = salvage_value(body) else {
         return (None, None);
     };
     let text_at = |pointer: &str| {
@@ -64,6 +60,22 @@ pub fn salvage_identity(body: &str) -> (Option<String>, Option<String>) {
     let order = text_at("/order/id")
         .or_else(|| text_at("/order/reference").map(|reference| format!("reference {reference}")));
     (text_at("/account"), order)
+}
+
+/// The account a dead letter's body is for, as the function reads it: its `account`, or the
+/// default account when the message names none; `None` when the body is no JSON object or its
+/// account is no string.
+pub fn salvage_account(body: &str) -> Option<String> {
+    match salvage_value(body)?.as_object()?.get("account") {
+        None => Some(crate::message::DEFAULT_ACCOUNT.to_owned()),
+        Some(account) => account.as_str().map(str::to_owned),
+    }
+}
+
+/// The body's message as JSON, envelope removed, whether or not it is a valid message.
+fn salvage_value(body: &str) -> Option<serde_json::Value> {
+    let (text, _) = envelope::unwrap(body).ok()?;
+    serde_json::from_str(&text).ok()
 }
 
 /// Parses and validates the canonical JSON text of one message.
@@ -385,6 +397,21 @@ mod tests {
             (Some("store-b".into()), Some("12345".into()))
         );
         assert_eq!(salvage_identity("not json"), (None, None));
+    }
+
+    #[test]
+    fn a_letter_without_an_account_is_the_default_accounts() {
+        assert_eq!(
+            salvage_account(r#"{"account":"store-b","version":7}"#).as_deref(),
+            Some("store-b")
+        );
+        assert_eq!(
+            salvage_account(r#"{"order":{"id":"1"}}"#).as_deref(),
+            Some("default")
+        );
+        assert_eq!(salvage_account(r#"{"account":7}"#), None);
+        assert_eq!(salvage_account("[1]"), None);
+        assert_eq!(salvage_account("not json"), None);
     }
 
     #[test]

@@ -74,3 +74,37 @@ fn start_own() -> Result<String, String> {
     }
     Err(format!("moto did not answer on port {port} within 30 s"))
 }
+
+/// Calls a moto service the tests have no SDK crate for (CloudWatch, EventBridge Scheduler) in
+/// its JSON protocol. Moto checks no signature; the `Authorization` header only tells it which
+/// service a request is for (`signing_name`: `monitoring`, `scheduler`). Panics unless the
+/// answer is a success.
+pub async fn call_json(
+    signing_name: &str,
+    method: reqwest::Method,
+    path: &str,
+    target: Option<&str>,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{signing_name}/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let content_type = if target.is_some() {
+        "application/x-amz-json-1.0"
+    } else {
+        "application/json"
+    };
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", endpoint()))
+        .header("authorization", authorization)
+        .header("content-type", content_type)
+        .body(body.to_string());
+    if let Some(target) = target {
+        request = request.header("x-amz-target", target);
+    }
+    let response = request.send().await.expect("call moto");
+    let status = response.status();
+    let text = response.text().await.expect("moto's answer");
+    assert!(status.is_success(), "moto answered {status}: {text}");
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}

@@ -5,4 +5,5 @@ pub mod dlq;
 pub mod history;
 pub mod render;
 pub mod send;
+pub mod status;
 pub mod worker;

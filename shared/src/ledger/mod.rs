@@ -19,6 +19,7 @@
 //! So a new upload costs 2 writes, a duplicate 1, a transient failure 2.
 
 mod baseline;
+mod latest;
 mod record;
 mod sweep;
 
@@ -32,9 +33,11 @@ use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 pub use baseline::{BaselineCounts, BaselineEntry, BaselineOptions, newest_per_target};
+pub use latest::{AccountLatest, LatestOutcomes, TargetEntry};
 use record::entry_to_attribute;
 pub use record::{
     EntryKind, HistoryEntry, Lease, LedgerKey, LedgerRecord, Position, order_partition_key,
+    split_partition_key,
 };
 pub use sweep::ExpiredLeases;
 

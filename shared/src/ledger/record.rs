@@ -61,6 +61,14 @@ pub fn order_partition_key(platform: PlatformName, account: &str, order_id: &str
     format!("{platform}#{account}#{order_id}")
 }
 
+/// The platform, account and order id of a partition key, as [`order_partition_key`] wrote
+/// them (neither a platform name nor an account holds `#`; an order id may).
+pub fn split_partition_key(partition_key: &str) -> Option<(PlatformName, &str, &str)> {
+    let mut parts = partition_key.splitn(3, '#');
+    let platform = PlatformName::parse(parts.next()?)?;
+    Some((platform, parts.next()?, parts.next()?))
+}
+
 /// Where an event stands in its order's timeline: `occurred_at` in epoch milliseconds, then the
 /// producer's sequence, zero-padded so that DynamoDB's string comparison orders them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -300,6 +308,17 @@ mod tests {
             Position::new(at("2024-01-01T05:00:00+05:00"), None),
             Position::new(at("2024-01-01T00:00:00Z"), None)
         );
+    }
+
+    #[test]
+    fn partition_keys_split_back_into_their_parts() {
+        let key = order_partition_key(PlatformName::Cv3, "store-b", "A#17");
+        assert_eq!(
+            split_partition_key(&key),
+            Some((PlatformName::Cv3, "store-b", "A#17"))
+        );
+        assert_eq!(split_partition_key("amazon#a#1"), None);
+        assert_eq!(split_partition_key("cv3#a"), None);
     }
 
     #[test]

@@ -19,9 +19,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::sqs::QueueDepth;
 pub use drain::DrainSummary;
 pub use invocation::{Invocation, InvocationResponse};
-pub use sweep::{QueueDepth, SweepSummary};
+pub use sweep::SweepSummary;
 
 use crate::batch::BatchHandler;
 use crate::dead_letters::{DeadLetters, RedriveReport, Selection};

@@ -8,24 +8,15 @@
 
 use std::time::Duration;
 
-use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
 
 use super::{
     DEFAULT_MAX_MESSAGES, DEFAULT_MAX_SCANNED, DEFAULT_OLDER_THAN, ScheduledInput, ScheduledWork,
 };
-use crate::aws::error_text;
 use crate::dead_letters::DeadLetters;
 use crate::ledger::{ExpiredLeases, now_ms};
 use crate::message::PlatformName;
-
-/// SQS's approximate counts for one queue.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct QueueDepth {
-    pub visible: u64,
-    pub in_flight: u64,
-    pub delayed: u64,
-}
+use crate::sqs::{QueueDepth, queue_depth};
 
 /// What a sweep found.
 #[derive(Debug, Clone, Serialize)]
@@ -98,30 +89,6 @@ pub(super) async fn sweep(
         );
     }
     Ok(summary)
-}
-
-async fn queue_depth(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<QueueDepth, String> {
-    let output = sqs
-        .get_queue_attributes()
-        .queue_url(queue_url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
-        .send()
-        .await
-        .map_err(|e| format!("cannot read queue {queue_url}: {}", error_text(&e)))?;
-    let count = |name: QueueAttributeName| {
-        output
-            .attributes()
-            .and_then(|a| a.get(&name))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_default()
-    };
-    Ok(QueueDepth {
-        visible: count(QueueAttributeName::ApproximateNumberOfMessages),
-        in_flight: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
-        delayed: count(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
-    })
 }
 
 /// One CloudWatch Embedded Metric Format line: Lambda's log agent turns its fields into metrics
