@@ -113,6 +113,8 @@ where
             }
         }
         event.record(&mut FieldsInto(&mut line));
+        // The module the line comes from; an event field of that name would be lost under it,
+        // so events name what they are about otherwise (`unit`, `order`).
         line.insert("target".into(), metadata.target().into());
         writeln!(writer, "{}", Value::Object(line))
     }

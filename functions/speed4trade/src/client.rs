@@ -188,7 +188,7 @@ impl Platform for Speed4Trade {
         let upload = matches!(unit.action, Action::Upload(_));
         if upload && unit.status == OrderStatus::Shipped && mapping::ignored_after_shipped(prior) {
             tracing::warn!(
-                target = %unit.target,
+                unit = %unit.target,
                 tracking = unit.tracking.as_deref().unwrap_or(""),
                 "{IGNORED_AFTER_SHIPPED}: not sent"
             );

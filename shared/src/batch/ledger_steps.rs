@@ -46,7 +46,7 @@ impl<P: Platform> BatchHandler<P> {
                 Ok(ClaimOutcome::Stale { newer }) => {
                     tracing::info!(
                         target_key = %item.key.partition_key(),
-                        target = %item.unit.target,
+                        unit = %item.unit.target,
                         newer = newer.as_str(),
                         older = item.position.as_str(),
                         "stale event: a newer one was already uploaded"
@@ -123,7 +123,7 @@ impl<P: Platform> BatchHandler<P> {
             }
             UnitOutcome::Transient { .. } | UnitOutcome::Locked { .. } | UnitOutcome::Stale => {
                 if let Err(e) = self.ledger.release(&item.key, claim).await {
-                    tracing::warn!(target = %item.unit.target, error = %e, "could not release a lease; it will expire");
+                    tracing::warn!(unit = %item.unit.target, error = %e, "could not release a lease; it will expire");
                 }
                 return outcome;
             }
@@ -143,13 +143,13 @@ impl<P: Platform> BatchHandler<P> {
         {
             Ok(CommitOutcome::Recorded) => {}
             Ok(CommitOutcome::LeaseLost) => tracing::warn!(
-                target = %item.unit.target,
+                unit = %item.unit.target,
                 "lease expired before the upload was recorded; another worker holds it now"
             ),
             // The platform has it already: deleting the message is right, retrying it would
             // upload again. The gap in the ledger is logged loudly instead.
             Err(e) => tracing::error!(
-                target = %item.unit.target,
+                unit = %item.unit.target,
                 error = %e,
                 "upload done but not recorded in the ledger"
             ),
