@@ -192,7 +192,9 @@ def span(report, metrics, first, count, hz):
     invocations = report["invocations"]
     before = invocations[first - 1] if first > 0 else None
     last = invocations[first + count - 1]
-    ticks_before = before["after"]["cpu_ticks"] if before else report["ready"]["cpu_ticks"]
+    counters_before = before["after"] if before else report["ready"]
+    ticks_before = counters_before["cpu_ticks"]
+    system_before = counters_before.get("system_ticks", 0)
     probe_before = requests(before["probe"] if before else report.get("ready_probe"))
     probe_after = requests(last.get("probe"))
     by_service = {
@@ -205,11 +207,13 @@ def span(report, metrics, first, count, hz):
         for key, value in m.items():
             sums[key] = sums.get(key, 0) + value
     cpu_ms = (last["after"]["cpu_ticks"] - ticks_before) * 1000 / hz
+    system_ms = (last["after"].get("system_ticks", 0) - system_before) * 1000 / hz
     return {
         "invocations": count,
         "ok": all(i["ok"] for i in invocations[first:first + count]),
         "wall_ms": round(sum(i["ms"] for i in invocations[first:first + count]), 1),
         "cpu_ms": round(cpu_ms, 1),
+        "system_cpu_ms": round(system_ms, 1),
         "aws_requests": sum(by_service.values()),
         "aws_requests_by_service": by_service,
         "platform_calls": int(sums.get("PlatformCalls", 0)),
@@ -283,11 +287,12 @@ def cmd_summary(as_json, *files):
         return
     for r in results:
         print(f"\n{r['platform']} (run {r['run']}; CPU from /proc, clock tick {r['clock_tick_ms']:g} ms)")
-        print(f"  {'phase':<12} {'msgs':>6} {'events':>6} {'CPU ms':>8} {'ms/msg':>8} "
+        print(f"  {'phase':<12} {'msgs':>6} {'events':>6} {'CPU ms':>8} {'(sys)':>6} {'ms/msg':>8} "
               f"{'±':>6} {'AWS req':>8} {'ms/req':>7} {'calls':>6} {'wall s':>7} {'peak MB':>8}  outcomes")
         for name, p in r["phases"].items():
             per_req = f"{p['cpu_ms_per_aws_request']:.3f}" if p["cpu_ms_per_aws_request"] else "-"
             print(f"  {name:<12} {p['messages']:>6} {p['invocations']:>6} {p['cpu_ms']:>8.0f} "
+                  f"{p.get('system_cpu_ms', 0):>6.0f} "
                   f"{p['cpu_ms_per_message']:>8.3f} {p['cpu_ms_per_message_resolution']:>6.3f} "
                   f"{p['aws_requests']:>8} {per_req:>7} {p['platform_calls']:>6} "
                   f"{p['wall_ms'] / 1000:>7.1f} {p['peak_rss_mb_after']:>8.1f}  "

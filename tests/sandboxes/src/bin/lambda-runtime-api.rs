@@ -64,6 +64,8 @@ struct Report {
 struct Counters {
     /// utime + stime so far, in clock ticks (10 ms on most Linux systems).
     cpu_ticks: u64,
+    /// Of which in the kernel (stime).
+    system_ticks: u64,
     /// Resident set now (VmRSS) and its high-water mark so far (VmHWM), in kB.
     rss_kb: u64,
     hwm_kb: u64,
@@ -210,7 +212,7 @@ async fn probe(url: Option<&str>) -> anyhow::Result<Option<Value>> {
 
 /// The process's CPU time and memory now, from `/proc/<pid>/stat` and `/proc/<pid>/status`.
 fn counters(pid: u32) -> Counters {
-    let cpu_ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+    let (cpu_ticks, system_ticks) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|stat| {
             // The command name (field 2) may hold spaces: count fields after its ')'.
@@ -219,9 +221,9 @@ fn counters(pid: u32) -> Counters {
             // fields[0] is field 3 (state), so utime (14) and stime (15) are [11] and [12].
             let utime: u64 = fields.get(11)?.parse().ok()?;
             let stime: u64 = fields.get(12)?.parse().ok()?;
-            Some(utime + stime)
+            Some((utime + stime, stime))
         })
-        .unwrap_or(0);
+        .unwrap_or((0, 0));
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb = |key: &str| {
         status
@@ -232,6 +234,7 @@ fn counters(pid: u32) -> Counters {
     };
     Counters {
         cpu_ticks,
+        system_ticks,
         rss_kb: kb("VmRSS:"),
         hwm_kb: kb("VmHWM:"),
     }
