@@ -13,17 +13,10 @@ per message: `GET /orderstatus/dynamodb-requests` answers the count as plain tex
 "by_service": {"dynamodb": N, "sqs": N, "secretsmanager": N, ...}}` (the service named by the
 request's `X-Amz-Target` prefix, else by its SigV4 credential scope), for benchmarks.
 
-werkzeug's server, which moto runs on, answers every request with `Connection: close`, so each
-AWS request of a client pays for a new TCP connection, which AWS itself does not make it do.
-`--keep-alive` keeps HTTP/1.1 connections open instead (each request's body is read whole
-before it is handled, so the next request on the connection starts where it should), for
-benchmarks that measure what a client spends per request (scripts/bench-cost).
-
-Usage: python scripts/moto_server.py [-H HOST] [-p PORT] [--keep-alive]
+Usage: python scripts/moto_server.py [-H HOST] [-p PORT]
 """
 
 import argparse
-import io
 import json
 import re
 import signal
@@ -54,9 +47,8 @@ def service_of(environ):
 class SerialDynamoDB:
     """WSGI middleware holding one lock for the whole of each DynamoDB request."""
 
-    def __init__(self, app, keep_alive=False):
+    def __init__(self, app):
         self.app = app
-        self.keep_alive = keep_alive
         self.lock = threading.Lock()
         self.requests = 0
         self.count_lock = threading.Lock()
@@ -72,13 +64,10 @@ class SerialDynamoDB:
         if path == REQUESTS_PATH:
             with self.count_lock:
                 counts = dict(self.by_service)
-            body = json.dumps({"total": sum(counts.values()), "by_service": counts,
-                               "keep_alive": self.keep_alive}).encode()
+            body = json.dumps({"total": sum(counts.values()), "by_service": counts}).encode()
             start_response("200 OK", [("Content-Type", "application/json"),
                                       ("Content-Length", str(len(body)))])
             return [body]
-        if self.keep_alive:
-            drain_request_body(environ)
         if not path.startswith("/moto-api"):
             service = service_of(environ)
             with self.count_lock:
@@ -97,38 +86,10 @@ class SerialDynamoDB:
         return [body]
 
 
-def drain_request_body(environ):
-    """Reads the request's body whole, so that nothing of it is left on a kept-alive connection
-    whatever the application reads."""
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return
-    length = environ.get("CONTENT_LENGTH") or ""
-    if length.isdigit():
-        body = stream.read(int(length)) if int(length) else b""
-    elif environ.get("wsgi.input_terminated"):
-        body = stream.read()
-    else:
-        return
-    environ["wsgi.input"] = io.BytesIO(body)
-
-
-class KeepAliveRequestHandler(server.MotoRequestHandler):
-    """moto's request handler without werkzeug's `Connection: close` on every answer: an
-    HTTP/1.1 client's connection stays open for its next request."""
-
-    def send_header(self, keyword, value):
-        if keyword.lower() == "connection" and value.lower() == "close":
-            return
-        super().send_header(keyword, value)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
-    parser.add_argument("--keep-alive", action="store_true",
-                        help="keep HTTP/1.1 connections open (werkzeug closes each one)")
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -136,9 +97,9 @@ def main(argv=None):
     run_simple(
         args.host,
         args.port,
-        SerialDynamoDB(app, keep_alive=args.keep_alive),
+        SerialDynamoDB(app),
         threaded=True,
-        request_handler=KeepAliveRequestHandler if args.keep_alive else server.MotoRequestHandler,
+        request_handler=server.MotoRequestHandler,
     )
 
 
