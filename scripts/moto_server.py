@@ -8,12 +8,17 @@ serialises DynamoDB requests to give the tests the semantics of the real service
 services (SQS long polls in particular) stay concurrent.
 
 It also counts the DynamoDB requests it serves, for figures such as the soak run's requests
-per message: `GET /orderstatus/dynamodb-requests` answers the count as plain text.
+per message: `GET /orderstatus/dynamodb-requests` answers the count as plain text, and
+`GET /orderstatus/requests` every AWS request served so far, as JSON: `{"total": N,
+"by_service": {"dynamodb": N, "sqs": N, "secretsmanager": N, ...}}` (the service named by the
+request's `X-Amz-Target` prefix, else by its SigV4 credential scope), for benchmarks.
 
 Usage: python scripts/moto_server.py [-H HOST] [-p PORT]
 """
 
 import argparse
+import json
+import re
 import signal
 import sys
 import threading
@@ -23,6 +28,20 @@ from werkzeug.serving import run_simple
 
 DYNAMODB_TARGET_PREFIX = "DynamoDB_"
 COUNT_PATH = "/orderstatus/dynamodb-requests"
+REQUESTS_PATH = "/orderstatus/requests"
+# AWS4-HMAC-SHA256 Credential=KEY/20240101/us-east-1/sqs/aws4_request, ...
+SCOPE_SERVICE = re.compile(r"Credential=[^/]*/[^/]*/[^/]*/([^/]*)/")
+TARGET_SERVICES = {"dynamodb": "dynamodb", "amazonsqs": "sqs", "secretsmanager": "secretsmanager"}
+
+
+def service_of(environ):
+    """The AWS service a request is for: its X-Amz-Target prefix, else its signing scope."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        prefix = re.split(r"[._]", target, maxsplit=1)[0].lower()
+        return TARGET_SERVICES.get(prefix, prefix)
+    scope = SCOPE_SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return scope.group(1) if scope else "other"
 
 
 class SerialDynamoDB:
@@ -32,11 +51,27 @@ class SerialDynamoDB:
         self.app = app
         self.lock = threading.Lock()
         self.requests = 0
+        self.count_lock = threading.Lock()
+        self.by_service = {}
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == COUNT_PATH:
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [str(self.requests).encode()]
+        path = environ.get("PATH_INFO") or ""
+        if path == COUNT_PATH:
+            body = str(self.requests).encode()
+            start_response("200 OK", [("Content-Type", "text/plain"),
+                                      ("Content-Length", str(len(body)))])
+            return [body]
+        if path == REQUESTS_PATH:
+            with self.count_lock:
+                counts = dict(self.by_service)
+            body = json.dumps({"total": sum(counts.values()), "by_service": counts}).encode()
+            start_response("200 OK", [("Content-Type", "application/json"),
+                                      ("Content-Length", str(len(body)))])
+            return [body]
+        if not path.startswith("/moto-api"):
+            service = service_of(environ)
+            with self.count_lock:
+                self.by_service[service] = self.by_service.get(service, 0) + 1
         if not environ.get("HTTP_X_AMZ_TARGET", "").startswith(DYNAMODB_TARGET_PREFIX):
             return self.app(environ, start_response)
         with self.lock:

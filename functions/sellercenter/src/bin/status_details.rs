@@ -7,7 +7,9 @@ use orderstatus::config::{SecretsEnv, env_seconds};
 use orderstatus::telemetry::{LogFormat, init};
 use orderstatus_sellercenter::status_details::{DEFAULT_WINDOW, StatusDetailsEndpoint};
 
-#[tokio::main]
+// One thread: a Lambda function gets a share of one CPU (a fourteenth at 128 MB), where the
+// multi-threaded scheduler's hand-offs between its workers cost CPU and memory (docs/cost.md).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init(LogFormat::Json);
     let lookup = |name: &str| std::env::var(name).ok();

@@ -1,6 +1,11 @@
 //! Runs a function binary under the Runtime API stand-in and measures it the way the
 //! performance budget is stated: cold start (spawn to first `/next`), each invocation, and
 //! peak resident memory. Prints one JSON report to stdout.
+//!
+//! It also reads the function process's own counters around every invocation (Linux `/proc`):
+//! its CPU time (utime + stime, in clock ticks, cumulative) and its resident and peak resident
+//! memory, so that a benchmark can state the CPU a phase of invocations used, the function
+//! process only (not this stand-in), by the difference of two readings.
 
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
@@ -26,6 +31,15 @@ struct Args {
     /// A JSON event file to invoke the function with; repeatable, invoked in order.
     #[arg(long = "event", value_name = "FILE")]
     events: Vec<PathBuf>,
+    /// A file of JSON events, one a line, invoked in order after the --event files; for
+    /// benchmarks that send hundreds of events to one process.
+    #[arg(long = "events-from", value_name = "FILE")]
+    events_from: Option<PathBuf>,
+    /// An http://127.0.0.1:PORT/PATH URL read when the function is ready and after every
+    /// invocation, its answer kept in the report (e.g. moto's request counters), so that a
+    /// benchmark can tell the requests of each invocation apart.
+    #[arg(long = "probe-url", value_name = "URL")]
+    probe_url: Option<String>,
     /// Deadline given to init and to each invocation.
     #[arg(long, default_value_t = 300)]
     invoke_timeout_secs: u64,
@@ -36,6 +50,25 @@ struct Report {
     init_ms: f64,
     invocations: Vec<InvocationReport>,
     peak_rss_kb: u64,
+    /// The function's counters when it was ready (first `/next`).
+    ready: Counters,
+    /// Clock ticks a second (the unit of `cpu_ticks`).
+    clock_ticks_per_s: u64,
+    /// The probe URL's answer when the function was ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ready_probe: Option<Value>,
+}
+
+/// The function process's own counters at one moment (Linux `/proc`; zero elsewhere).
+#[derive(Serialize, Default, Clone, Copy)]
+struct Counters {
+    /// utime + stime so far, in clock ticks (10 ms on most Linux systems).
+    cpu_ticks: u64,
+    /// Of which in the kernel (stime).
+    system_ticks: u64,
+    /// Resident set now (VmRSS) and its high-water mark so far (VmHWM), in kB.
+    rss_kb: u64,
+    hwm_kb: u64,
 }
 
 #[derive(Serialize)]
@@ -44,6 +77,11 @@ struct InvocationReport {
     ms: f64,
     ok: bool,
     response_bytes: usize,
+    /// The function's counters when its response arrived.
+    after: Counters,
+    /// The probe URL's answer after the invocation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probe: Option<Value>,
 }
 
 #[tokio::main]
@@ -85,25 +123,49 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         .with_context(|| format!("spawning {}", args.exec.display()))?;
     let ready = unless_exited(&mut child, api.wait_ready(timeout)).await??;
     let init_ms = millis(ready - spawned);
+    let pid = child.id().context("the function has already exited")?;
+    let ready = counters(pid);
+    let ready_probe = probe(args.probe_url.as_deref()).await?;
+
+    let mut events: Vec<(String, Value)> = Vec::new();
+    for path in &args.events {
+        events.push((path.display().to_string(), read_event(path)?));
+    }
+    if let Some(path) = &args.events_from {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let event = serde_json::from_str(line)
+                .with_context(|| format!("{} line {} is not JSON", path.display(), n + 1))?;
+            events.push((format!("{}:{}", path.display(), n + 1), event));
+        }
+        drop(text);
+    }
 
     let mut invocations = Vec::new();
-    for path in &args.events {
-        let event = read_event(path)?;
+    for (name, event) in events {
         let started = Instant::now();
         let outcome = unless_exited(&mut child, api.invoke(event, timeout)).await??;
         let ms = millis(started.elapsed());
         let (ok, body) = match outcome {
             Invocation::Response(body) => (true, body),
             Invocation::Error(body) => {
-                eprintln!("lambda-runtime-api: {} failed: {body}", path.display());
+                eprintln!("lambda-runtime-api: {name} failed: {body}");
                 (false, body)
             }
         };
+        let after = counters(pid);
         invocations.push(InvocationReport {
-            event: path.display().to_string(),
+            event: name,
             ms,
             ok,
             response_bytes: serde_json::to_vec(&body)?.len(),
+            after,
+            probe: probe(args.probe_url.as_deref()).await?,
         });
     }
 
@@ -114,7 +176,79 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         init_ms,
         invocations,
         peak_rss_kb,
+        ready,
+        clock_ticks_per_s: clock_ticks_per_s(),
+        ready_probe,
     })
+}
+
+/// GET `url` (plain HTTP on 127.0.0.1 only) and its body as JSON, or as a string when it is
+/// not JSON.
+async fn probe(url: Option<&str>) -> anyhow::Result<Option<Value>> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    let rest = url
+        .strip_prefix("http://127.0.0.1:")
+        .with_context(|| format!("--probe-url {url}: only http://127.0.0.1:PORT/PATH"))?;
+    let (port, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let port: u16 = port.parse().context("--probe-url: port")?;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    let request =
+        format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer))
+        .await
+        .context("--probe-url: no answer within 30 s")??;
+    let answer = String::from_utf8_lossy(&answer);
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    Ok(Some(
+        serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned())),
+    ))
+}
+
+/// The process's CPU time and memory now, from `/proc/<pid>/stat` and `/proc/<pid>/status`.
+fn counters(pid: u32) -> Counters {
+    let (cpu_ticks, system_ticks) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // The command name (field 2) may hold spaces: count fields after its ')'.
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            // fields[0] is field 3 (state), so utime (14) and stime (15) are [11] and [12].
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime, stime))
+        })
+        .unwrap_or((0, 0));
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(key))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    Counters {
+        cpu_ticks,
+        system_ticks,
+        rss_kb: kb("VmRSS:"),
+        hwm_kb: kb("VmHWM:"),
+    }
+}
+
+/// `getconf CLK_TCK`: 100 on every Linux this runs on (USER_HZ is fixed for /proc).
+fn clock_ticks_per_s() -> u64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(100)
 }
 
 /// Awaits `work`, failing fast if the function exits: otherwise a crashed function would
