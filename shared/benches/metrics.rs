@@ -32,7 +32,7 @@ async fn invocation(records: usize) -> Vec<String> {
         references: Vec::new(),
     };
     for _ in 0..records {
-        InvocationMetrics::count_message(&probe, &uploaded, false, Some(1_500));
+        probe.count_message(&uploaded, false, Some(1_500));
     }
     let context = LineContext {
         function_request_id: Some("f9d4c0cf-84ce-435a-8e92-f53512739302"),

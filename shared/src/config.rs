@@ -385,12 +385,6 @@ impl<S: DeserializeOwned + Send + Sync> AccountStore<S> {
         self.accounts.lock().await.len()
     }
 
-    /// Whether `account`'s settings were read and accepted: a configured account.
-    pub async fn is_loaded(&self, account: &str) -> bool {
-        let accounts = self.accounts.lock().await;
-        accounts.get(account).is_some_and(|cell| cell.initialized())
-    }
-
     async fn load(&self, account: &str) -> Result<Arc<Account<S>>, ConfigError> {
         let secret = self.secret_name(account);
         let output = self

@@ -192,6 +192,20 @@ impl Probe {
         change(&mut figures);
     }
 
+    /// Counts one message's outcome, and the age it had when the batch arrived.
+    pub fn count_message(&self, outcome: &Outcome, dead_lettered: bool, age_ms: Option<i64>) {
+        self.add(|f| {
+            f.messages += 1;
+            *f.outcomes.entry(outcome.name()).or_default() += 1;
+            if dead_lettered {
+                f.dead_lettered += 1;
+            }
+            if let Some(age) = age_ms {
+                f.oldest_message_age_ms = Some(f.oldest_message_age_ms.map_or(age, |a| a.max(age)));
+            }
+        });
+    }
+
     pub fn figures(&self) -> Figures {
         self.figures
             .lock()
@@ -261,25 +275,6 @@ impl InvocationMetrics {
     /// The probe of messages without a configured account.
     pub fn unattributed(&self) -> &Arc<Probe> {
         &self.unattributed
-    }
-
-    /// Counts one message's outcome, and the age it had when the batch arrived.
-    pub fn count_message(
-        probe: &Probe,
-        outcome: &Outcome,
-        dead_lettered: bool,
-        age_ms: Option<i64>,
-    ) {
-        probe.add(|f| {
-            f.messages += 1;
-            *f.outcomes.entry(outcome.name()).or_default() += 1;
-            if dead_lettered {
-                f.dead_lettered += 1;
-            }
-            if let Some(age) = age_ms {
-                f.oldest_message_age_ms = Some(f.oldest_message_age_ms.map_or(age, |a| a.max(age)));
-            }
-        });
     }
 
     /// The figures per account (`None`: messages without a configured account), skipping
@@ -500,12 +495,9 @@ mod tests {
     #[test]
     fn messages_without_an_account_have_the_platform_dimension_only() {
         let metrics = InvocationMetrics::default();
-        InvocationMetrics::count_message(
-            metrics.unattributed(),
-            &Outcome::Duplicate,
-            false,
-            Some(10),
-        );
+        metrics
+            .unattributed()
+            .count_message(&Outcome::Duplicate, false, Some(10));
         let lines = emf_lines("cv3", &metrics.figures(), 0, LineContext::default());
         assert_eq!(lines.len(), 1, "no line for accounts without figures");
         let line: Value = serde_json::from_str(&lines[0]).unwrap();

@@ -3,7 +3,6 @@
 
 use super::{BatchHandler, BatchReport, DeadLetter, Entry, MessageReport, Outcome, State};
 use crate::ledger::now_ms;
-use crate::metrics::InvocationMetrics;
 use crate::platform::Platform;
 use crate::telemetry;
 
@@ -57,12 +56,9 @@ impl<P: Platform> BatchHandler<P> {
                 dead_lettered,
             };
             telemetry::log_outcome(P::NAME.as_str(), &message);
-            InvocationMetrics::count_message(
-                &entry.probe,
-                &message.outcome,
-                dead_lettered,
-                entry.age_ms,
-            );
+            entry
+                .probe
+                .count_message(&message.outcome, dead_lettered, entry.age_ms);
             report.messages.push(message);
         }
         report

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::SqsMessage;
 
 use super::{BatchHandler, Entry, InvalidReason, Outcome, State};
-use crate::config::ConfigError;
+use crate::config::{Account, ConfigError};
 use crate::ledger::Position;
 use crate::message::StatusMessage;
 use crate::metrics::InvocationMetrics;
@@ -63,40 +63,11 @@ impl<P: Platform> BatchHandler<P> {
         &self,
         message: &StatusMessage,
     ) -> (State<P::Settings, P::Payload>, bool) {
-        let state = self.resolve_state(message).await;
-        let configured = match &state {
-            State::Ready { .. } => true,
-            State::Done(_) => self.accounts.is_loaded(&message.account).await,
-        };
-        (state, configured)
-    }
-
-    async fn resolve_state(&self, message: &StatusMessage) -> State<P::Settings, P::Payload> {
-        if message.platform != P::NAME {
-            return State::Done(Outcome::invalid(
-                InvalidReason::Platform,
-                format!(
-                    "platform: this function uploads to {}, the message is for {} (send it to that platform's queue)",
-                    P::NAME,
-                    message.platform
-                ),
-            ));
-        }
-        let account = match self.accounts.get(&message.account).await {
+        let account = match self.resolve_account(message).await {
             Ok(account) => account,
-            Err(e @ ConfigError::Unavailable { .. }) => {
-                return State::Done(Outcome::transient(e.to_string()));
-            }
-            // The message names an account this platform does not have: its `account` field.
-            Err(e @ ConfigError::UnknownAccount { .. }) => {
-                return State::Done(Outcome::invalid(
-                    InvalidReason::Config,
-                    format!("account: {e}"),
-                ));
-            }
-            Err(e) => return State::Done(Outcome::invalid(InvalidReason::Config, e.to_string())),
+            Err(refused) => return (State::Done(refused), false),
         };
-        match self.platform.map(message, &account) {
+        let state = match self.platform.map(message, &account) {
             Ok(units) if units.is_empty() => State::Done(Outcome::NotApplicable {
                 reason: "the message maps to nothing to upload".to_owned(),
             }),
@@ -109,6 +80,36 @@ impl<P: Platform> BatchHandler<P> {
             Err(invalid) => {
                 State::Done(Outcome::invalid(InvalidReason::Schema, invalid.to_string()))
             }
+        };
+        (state, true)
+    }
+
+    /// The message's account, or why the message cannot have one here.
+    async fn resolve_account(
+        &self,
+        message: &StatusMessage,
+    ) -> Result<Arc<Account<P::Settings>>, Outcome> {
+        if message.platform != P::NAME {
+            return Err(Outcome::invalid(
+                InvalidReason::Platform,
+                format!(
+                    "platform: this function uploads to {}, the message is for {} (send it to that platform's queue)",
+                    P::NAME,
+                    message.platform
+                ),
+            ));
         }
+        self.accounts
+            .get(&message.account)
+            .await
+            .map_err(|e| match e {
+                ConfigError::Unavailable { .. } => Outcome::transient(e.to_string()),
+                // The message names an account this platform does not have: its `account`
+                // field.
+                ConfigError::UnknownAccount { .. } => {
+                    Outcome::invalid(InvalidReason::Config, format!("account: {e}"))
+                }
+                e => Outcome::invalid(InvalidReason::Config, e.to_string()),
+            })
     }
 }

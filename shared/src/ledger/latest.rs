@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::record::split_partition_key;
-use super::{EntryKind, HistoryEntry, Ledger, LedgerError, LedgerRecord, ledger_error};
+use super::{EntryKind, HistoryEntry, Ledger, LedgerError, LedgerRecord, scan_bounded};
 use crate::message::PlatformName;
 
 /// One history entry with the order and target it belongs to.
@@ -88,9 +88,6 @@ fn keep_newer(slot: &mut Option<TargetEntry>, candidate: TargetEntry) {
     }
 }
 
-/// Items one scan request asks for: DynamoDB caps a page at 1 MB anyway.
-const PAGE_ITEMS: usize = 1000;
-
 impl Ledger {
     /// Scans at most `max_items` items for the newest upload and refusal of each account of
     /// `platforms`. Every account that has an item among those read is in the answer, even
@@ -101,7 +98,6 @@ impl Ledger {
         max_items: usize,
     ) -> Result<LatestOutcomes, LedgerError> {
         let mut found = LatestOutcomes::default();
-        let mut start_key = None;
         let mut scan = self
             .client
             .scan()
@@ -126,25 +122,11 @@ impl Ledger {
                 );
             }
         }
-        while found.scanned < max_items {
-            let limit = (max_items - found.scanned).min(PAGE_ITEMS);
-            let page = scan
-                .clone()
-                .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start_key)
-                .send()
-                .await
-                .map_err(ledger_error)?;
-            found.scanned += usize::try_from(page.scanned_count()).unwrap_or_default();
-            for item in page.items() {
-                found.take(&LedgerRecord::from_item(item), platforms);
-            }
-            start_key = page.last_evaluated_key;
-            if start_key.is_none() {
-                return Ok(found);
-            }
-        }
-        found.truncated = true;
+        let scanned = scan_bounded(scan, max_items, |item| {
+            found.take(&LedgerRecord::from_item(item), platforms);
+        })
+        .await?;
+        (found.scanned, found.truncated) = (scanned.items, scanned.truncated);
         Ok(found)
     }
 }

@@ -62,6 +62,49 @@ pub const HISTORY_LIMIT: usize = 20;
 #[error("ledger: {0}")]
 pub struct LedgerError(pub String);
 
+/// How much of the table a bounded scan read.
+struct Scanned {
+    /// Items read (and paid for), whether the filter kept them or not.
+    items: usize,
+    /// Stopped at the bound with more of the table left.
+    truncated: bool,
+}
+
+/// Runs `scan` page by page, handing each item the filter kept to `each`, until the table ends
+/// or `max_items` items were read. Scans read the whole table, so they serve scheduled work
+/// and the operator, never the message path.
+async fn scan_bounded(
+    scan: aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder,
+    max_items: usize,
+    mut each: impl FnMut(&HashMap<String, AttributeValue>),
+) -> Result<Scanned, LedgerError> {
+    // Items one scan request asks for: DynamoDB caps a page at 1 MB anyway.
+    const PAGE_ITEMS: usize = 1000;
+    let mut scanned = Scanned {
+        items: 0,
+        truncated: false,
+    };
+    let mut start_key = None;
+    while scanned.items < max_items {
+        let limit = (max_items - scanned.items).min(PAGE_ITEMS);
+        let page = scan
+            .clone()
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start_key)
+            .send()
+            .await
+            .map_err(ledger_error)?;
+        scanned.items += usize::try_from(page.scanned_count()).unwrap_or_default();
+        page.items().iter().for_each(&mut each);
+        start_key = page.last_evaluated_key;
+        if start_key.is_none() {
+            return Ok(scanned);
+        }
+    }
+    scanned.truncated = true;
+    Ok(scanned)
+}
+
 fn ledger_error<E: std::error::Error + 'static>(error: E) -> LedgerError {
     LedgerError(error_text(&error))
 }

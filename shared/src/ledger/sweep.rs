@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{Ledger, LedgerError, ledger_error};
+use super::{Ledger, LedgerError, scan_bounded};
 use crate::message::PlatformName;
 
 /// What a sweep of the ledger found.
@@ -33,49 +33,34 @@ impl Ledger {
         max_scanned: usize,
     ) -> Result<ExpiredLeases, LedgerError> {
         let mut found = ExpiredLeases::default();
-        let mut start_key = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .filter_expression("begins_with(#pk, :platform) AND #lease_until < :now")
-                .projection_expression("#pk, #sk, #lease_until")
-                .expression_attribute_names("#pk", "pk")
-                .expression_attribute_names("#sk", "sk")
-                .expression_attribute_names("#lease_until", "lease_until")
-                .expression_attribute_values(
-                    ":platform",
-                    AttributeValue::S(format!("{}#", platform.as_str())),
-                )
-                .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
-                .limit(i32::try_from((max_scanned - found.scanned).min(1000)).unwrap_or(1000))
-                .set_exclusive_start_key(start_key)
-                .send()
-                .await
-                .map_err(ledger_error)?;
-            found.scanned += usize::try_from(page.scanned_count()).unwrap_or_default();
-            for item in page.items() {
-                found.expired += 1;
-                if found.examples.len() < EXAMPLES {
-                    let text = |name: &str| match item.get(name) {
-                        Some(AttributeValue::S(value)) => value.as_str(),
-                        _ => "?",
-                    };
-                    found
-                        .examples
-                        .push(format!("{} / {}", text("pk"), text("sk")));
-                }
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("begins_with(#pk, :platform) AND #lease_until < :now")
+            .projection_expression("#pk, #sk, #lease_until")
+            .expression_attribute_names("#pk", "pk")
+            .expression_attribute_names("#sk", "sk")
+            .expression_attribute_names("#lease_until", "lease_until")
+            .expression_attribute_values(
+                ":platform",
+                AttributeValue::S(format!("{}#", platform.as_str())),
+            )
+            .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()));
+        let scanned = scan_bounded(scan, max_scanned, |item| {
+            found.expired += 1;
+            if found.examples.len() < EXAMPLES {
+                let text = |name: &str| match item.get(name) {
+                    Some(AttributeValue::S(value)) => value.as_str(),
+                    _ => "?",
+                };
+                found
+                    .examples
+                    .push(format!("{} / {}", text("pk"), text("sk")));
             }
-            start_key = page.last_evaluated_key;
-            if start_key.is_none() {
-                break;
-            }
-            if found.scanned >= max_scanned {
-                found.truncated = true;
-                break;
-            }
-        }
+        })
+        .await?;
+        (found.scanned, found.truncated) = (scanned.items, scanned.truncated);
         Ok(found)
     }
 }
