@@ -13,7 +13,13 @@ per message: `GET /orderstatus/dynamodb-requests` answers the count as plain tex
 "by_service": {"dynamodb": N, "sqs": N, "secretsmanager": N, ...}}` (the service named by the
 request's `X-Amz-Target` prefix, else by its SigV4 credential scope), for benchmarks.
 
-Usage: python scripts/moto_server.py [-H HOST] [-p PORT]
+`--keep-alive` serves the same application with waitress instead of werkzeug's development
+server: werkzeug answers every request with `Connection: close`, so every request of a client
+pays a new TCP connection, which AWS's endpoints do not make it pay. Benchmarks of the
+functions' CPU per request (scripts/bench-cost) use it; `/orderstatus/requests` tells which
+server answers (`"keep_alive": true`).
+
+Usage: python scripts/moto_server.py [-H HOST] [-p PORT] [--keep-alive]
 """
 
 import argparse
@@ -47,8 +53,9 @@ def service_of(environ):
 class SerialDynamoDB:
     """WSGI middleware holding one lock for the whole of each DynamoDB request."""
 
-    def __init__(self, app):
+    def __init__(self, app, keep_alive=False):
         self.app = app
+        self.keep_alive = keep_alive
         self.lock = threading.Lock()
         self.requests = 0
         self.count_lock = threading.Lock()
@@ -64,7 +71,8 @@ class SerialDynamoDB:
         if path == REQUESTS_PATH:
             with self.count_lock:
                 counts = dict(self.by_service)
-            body = json.dumps({"total": sum(counts.values()), "by_service": counts}).encode()
+            body = json.dumps({"total": sum(counts.values()), "by_service": counts,
+                               "keep_alive": self.keep_alive}).encode()
             start_response("200 OK", [("Content-Type", "application/json"),
                                       ("Content-Length", str(len(body)))])
             return [body]
@@ -90,10 +98,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="serve with waitress, which keeps connections open (benchmarks)")
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = server.DomainDispatcherApplication(server.create_backend_app)
+    if args.keep_alive:
+        import waitress  # only the benchmarks need it; scripts/requirements-dev.txt installs it
+
+        # Threads: SQS long polls hold one each for up to 20 s.
+        waitress.serve(SerialDynamoDB(app, keep_alive=True), host=args.host, port=args.port,
+                       threads=16, ident=None, _quiet=True)
+        return
     run_simple(
         args.host,
         args.port,
