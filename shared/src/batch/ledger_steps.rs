@@ -39,7 +39,8 @@ impl<P: Platform> BatchHandler<P> {
             let item = &mut work[i];
             match result {
                 Ok(ClaimOutcome::Claimed(claim)) => {
-                    self.platform.prepare(&mut item.unit, claim.prior.as_ref());
+                    self.platform
+                        .prepare(&mut item.unit, claim.prior.as_deref());
                     item.claim = Some(*claim);
                 }
                 Ok(ClaimOutcome::Duplicate) => item.outcome = Some(UnitOutcome::Duplicate),

@@ -19,7 +19,19 @@ impl<P: Platform> BatchHandler<P> {
         deadline_ms: Option<i64>,
         failed_groups: &mut Vec<&'e str>,
     ) {
-        let mut work = Vec::new();
+        // Sized once: a 10,000-record batch's units are the largest thing it holds, and a
+        // vector grown by doubling would hold up to twice their room (and both copies while
+        // it moves).
+        let units_in_round = entries
+            .iter()
+            .map(|entry| match &entry.state {
+                State::Ready {
+                    round: r, units, ..
+                } if *r == round => units.len(),
+                _ => 0,
+            })
+            .sum();
+        let mut work = Vec::with_capacity(units_in_round);
         for (index, entry) in entries.iter_mut().enumerate() {
             let State::Ready { round: r, .. } = &entry.state else {
                 continue;

@@ -126,8 +126,9 @@ pub enum ClaimOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claim {
     pub token: String,
-    /// The item before the claim, if there was one.
-    pub prior: Option<LedgerRecord>,
+    /// The item before the claim, if there was one. Boxed: a batch holds a claim for each of
+    /// its units at once, and most have no prior item (new orders) or need it only briefly.
+    pub prior: Option<Box<LedgerRecord>>,
     /// When the lease ends (epoch ms): after it, another worker may take the target over, so
     /// nothing may be uploaded under this claim any more.
     pub lease_until_ms: i64,
@@ -282,7 +283,9 @@ impl Ledger {
         match result {
             Ok(output) => Ok(ClaimOutcome::Claimed(Box::new(Claim {
                 token,
-                prior: output.attributes().map(LedgerRecord::from_item),
+                prior: output
+                    .attributes()
+                    .map(|item| Box::new(LedgerRecord::from_item(item))),
                 lease_until_ms,
             }))),
             Err(SdkError::ServiceError(error)) => match error.into_err() {
