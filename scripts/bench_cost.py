@@ -16,6 +16,8 @@ read by lambda-runtime-api around each invocation), moto's request counters (rea
 invocation) and the function's own metrics lines (platform calls, outcomes).
 """
 
+import base64
+import hashlib
 import json
 import os
 import statistics
@@ -59,18 +61,34 @@ def message(platform, order_id):
     return json.dumps(body, separators=(",", ":"))
 
 
-def sqs_event(platform, order_ids):
-    """An SqsEvent as Lambda's SQS event source delivers it to the function."""
-    return {"Records": [{
+def sqs_record(platform, order_id):
+    """One record as Lambda's SQS event source delivers it, with every field it carries (the
+    AWS documentation's example): a receipt handle of the length SQS gives (about 200
+    characters), the four system attributes, the body's MD5."""
+    body = message(platform, order_id)
+    now_ms = str(int(time.time() * 1000))
+    handle = base64.b64encode(f"bench-{order_id}-".encode() + os.urandom(140)).decode()
+    return {
         "messageId": str(uuid.uuid4()),
-        "receiptHandle": f"bench-{order_id}",
-        "body": message(platform, order_id),
-        "attributes": {"SentTimestamp": str(int(time.time() * 1000))},
+        "receiptHandle": "AQEB" + handle,
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": now_ms,
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": now_ms,
+        },
         "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": QUEUE_ARN[platform],
         "awsRegion": REGION,
-    } for order_id in order_ids]}
+    }
+
+
+def sqs_event(platform, order_ids):
+    """An SqsEvent as Lambda's SQS event source delivers it to the function."""
+    return {"Records": [sqs_record(platform, order_id) for order_id in order_ids]}
 
 
 def dump(value):
