@@ -108,8 +108,8 @@ def main(argv=None):
         import waitress  # only the benchmarks need it; scripts/requirements-dev.txt installs it
 
         # Threads: SQS long polls hold one each for up to 20 s.
-        waitress.serve(SerialDynamoDB(app, keep_alive=True), host=args.host, port=args.port,
-                       threads=16, ident=None, _quiet=True)
+        waitress.create_server(SerialDynamoDB(app, keep_alive=True), host=args.host,
+                               port=args.port, threads=16, ident=None).run()
         return
     run_simple(
         args.host,

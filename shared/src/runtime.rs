@@ -102,7 +102,7 @@ pub async fn invoke<P: Platform>(
 /// freed. glibc otherwise raises its mmap threshold to the size of the largest block freed so
 /// far (up to 32 MiB), so after a first large batch the next event's buffer (megabytes) is
 /// carved from the heap beside what that batch left, and the function's peak memory grows by
-/// it: CV3, a 10,000-record event then its redelivery, 47.2 MB without, 41.6 MB with
+/// it: CV3, a 10,000-record event then its redelivery, 47.2 MB without, 41.7 MB with
 /// (docs/cost.md). Costs a `mmap`/`munmap` per such block: a few per large invocation.
 fn keep_large_allocations_mapped() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

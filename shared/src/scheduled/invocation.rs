@@ -8,7 +8,6 @@
 //! timestamps other than `SentTimestamp`, message attributes) cost about half a kilobyte a
 //! record for nothing.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
@@ -161,20 +160,13 @@ impl RecordRead {
         message.body = self.body;
         message.event_source_arn = self.event_source_arn;
         if let Some(attributes) = self.attributes {
-            let kept = [
+            message.attributes = [
                 ("MessageGroupId", attributes.message_group_id),
                 ("SentTimestamp", attributes.sent_timestamp),
-            ];
-            let count = kept.iter().filter(|(_, value)| value.is_some()).count();
-            if count > 0 {
-                let mut map = HashMap::with_capacity(count);
-                for (name, value) in kept {
-                    if let Some(value) = value {
-                        map.insert(name.to_owned(), value);
-                    }
-                }
-                message.attributes = map;
-            }
+            ]
+            .into_iter()
+            .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+            .collect();
         }
         message
     }
@@ -260,7 +252,7 @@ mod tests {
     }
 
     #[test]
-    fn a_record_of_the_wrong_shape_is_an_error_naming_its_field() {
+    fn a_record_with_a_wrong_typed_field_is_an_error() {
         let error = parse(r#"{"Records":[{"messageId":"m1","body":5}]}"#).unwrap_err();
         assert!(error.contains("invalid type: integer `5`"), "{error}");
     }
